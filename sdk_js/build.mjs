@@ -1,0 +1,90 @@
+// Builds the browser SDK into ../server/static/sdk/:
+//   shirube.js (+ .map)  the IIFE bundle served at /sdk/v1/shirube.js
+//   stub.min.js          the copy-paste loader (HOST placeholder: __SHIRUBE_HOST__)
+// Output is ASCII (\u escapes), so it runs right whatever charset the page or server declares.
+// Output is deterministic (no timestamps, no absolute paths): rebuilding gives the same bytes.
+import { build, transform } from 'esbuild';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+// SHIRUBE_SDK_OUT: another output directory (the reproducibility test builds twice).
+const out = process.env.SHIRUBE_SDK_OUT || join(here, '..', 'server', 'static', 'sdk');
+const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
+const STUB_MAX = 700;
+const SURVEY_MAX_GZIP = 4096; // issue 5: the lazy survey chunk stays ≤ 4 KB gzip
+const target = ['es2019', 'chrome90', 'firefox88', 'safari15'];
+
+mkdirSync(out, { recursive: true });
+
+// Until src/render/ has its index.js, SHIRUBE_RENDER_PLACEHOLDER=1 builds the core alone.
+const placeholder = {
+  name: 'render-placeholder',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/render\/index\.js$/ }, () => ({ path: join(here, 'test', 'fake-render.mjs') }));
+  },
+};
+
+const result = await build({
+  plugins: process.env.SHIRUBE_RENDER_PLACEHOLDER ? [placeholder] : [],
+  absWorkingDir: here,
+  entryPoints: ['src/index.js'],
+  outfile: join(out, 'shirube.js'),
+  bundle: true,
+  format: 'iife',
+  minify: true,
+  target,
+  sourcemap: 'linked',
+  sourceRoot: '',
+  legalComments: 'none',
+  banner: { js: `/*! Shirube SDK ${pkg.version} | Apache-2.0 */` },
+  logLevel: 'warning',
+  metafile: true,
+});
+
+// The builder chunk (visual picker + draft preview), loaded only in builder/preview mode
+// by src/preview.js: not part of the end-user bundle or its budget.
+await build({
+  absWorkingDir: here,
+  entryPoints: ['src/builder/index.js'],
+  outfile: join(out, 'shirube-builder.js'),
+  bundle: true,
+  format: 'iife',
+  minify: true,
+  target,
+  legalComments: 'none',
+  banner: { js: `/*! Shirube SDK builder ${pkg.version} | Apache-2.0 */` },
+  logLevel: 'warning',
+});
+
+// The survey chunk (src/render/survey.js), loaded by src/render/survey-lazy.js the first
+// time a survey guide is due; it borrows the main bundle's card kit, so it stays small.
+await build({
+  absWorkingDir: here,
+  entryPoints: ['src/render/survey-chunk.js'],
+  outfile: join(out, 'shirube-survey.js'),
+  bundle: true,
+  format: 'iife',
+  minify: true,
+  target,
+  legalComments: 'none',
+  banner: { js: `/*! Shirube SDK survey ${pkg.version} | Apache-2.0 */` },
+  logLevel: 'warning',
+});
+const surveyGz = gzipSync(readFileSync(join(out, 'shirube-survey.js')), { level: 9 }).length;
+if (surveyGz > SURVEY_MAX_GZIP) throw new Error(`shirube-survey.js is ${surveyGz} bytes gzip, over the ${SURVEY_MAX_GZIP}-byte budget`);
+
+const stubSrc = readFileSync(join(here, 'src', 'stub.js'), 'utf8');
+const stub = (await transform(stubSrc, { minify: true, target, legalComments: 'none' })).code;
+if (!stub.includes('__SHIRUBE_HOST__')) throw new Error('stub.min.js lost the __SHIRUBE_HOST__ placeholder');
+if (Buffer.byteLength(stub) > STUB_MAX) {
+  throw new Error(`stub.min.js is ${Buffer.byteLength(stub)} bytes, over the ${STUB_MAX}-byte budget`);
+}
+writeFileSync(join(out, 'stub.min.js'), stub);
+
+const inputs = Object.entries(result.metafile.outputs)
+  .filter(([f]) => f.endsWith('shirube.js'))
+  .map(([, o]) => o.bytes)[0];
+console.log(`shirube.js ${inputs} bytes, stub.min.js ${Buffer.byteLength(stub)} bytes → ${out}`);

@@ -1,0 +1,208 @@
+// The public API object behind `shirube(...)` / `shirube.method(...)`.
+// Every entry point is wrapped: nothing the SDK does may throw into the host page.
+
+import { backoff, classify } from './backoff.js';
+import { createDisposer } from './disposer.js';
+import { createEngine } from './engine.js';
+import { EVENTS } from './events.js';
+import { createFeatures } from './features.js';
+import { createLog, safe } from './log.js';
+import { extension } from './preview.js';
+import { createRenderer } from './render/index.js';
+import { createRouter } from './router.js';
+import { createStore, webStorage } from './store.js';
+import { createTransport } from './transport.js';
+import { uuidv7 } from './uuid.js';
+
+var PUBLIC_EVENTS = ['guide:shown', 'guide:completed', 'guide:dismissed', 'step:shown', 'ready'];
+
+/**
+ * Create one SDK instance (no side effects until `init`).
+ * @param {{scriptSrc?: string}} [opts] scriptSrc: where the bundle was loaded from (default host)
+ * @returns {Function & {init: Function, identify: Function, group: Function, track: Function, page: Function,
+ *   show: Function, reset: Function, on: Function, off: Function, _debug: object}}
+ */
+export function createShirube(opts) {
+  var log = createLog();
+  var cfg, user, account, d, transport, engine, bootTimer, drainTimer, ready;
+  var pending = []; // events made before we know the user (or before init)
+  var shows = []; // show() before bootstrap
+  var listeners = {};
+  var bootSeq = 0;
+  var feats; // feature tagging (features.js)
+  var ext; // builder/preview mode (preview.js): its chunk runs instead of bootstrap
+
+  var fire = (name, data) => (listeners[name] || []).slice().forEach((fn) => fn(data));
+  var langs = () => [user && user.traits.locale, cfg && cfg.locale, navigator.language].filter(Boolean);
+
+  /** Make an event now (id and timestamp are fixed at creation), queue it once the user is known. */
+  function send(type, f) {
+    pending.push({
+      id: uuidv7(),
+      type: type,
+      user_id: null,
+      account_id: null,
+      guide: f.guide || null,
+      step: f.step == null ? null : f.step,
+      name: f.name || null,
+      properties: f.properties || {},
+      timestamp: new Date().toISOString(),
+    });
+    soon();
+  }
+  // Stamped a tick later, so init/identify/group replayed in one go all apply.
+  var soon = () => d && !drainTimer && (drainTimer = d.setTimeout(safe(drain, log, 'queue'), 0));
+  function drain() {
+    drainTimer = 0;
+    if (!transport || !user || !pending.length) return;
+    transport.enqueue(pending.splice(0).map((ev) => Object.assign(ev, { user_id: user.id, account_id: account ? account.id : null })));
+  }
+
+  var pageView = () => send(EVENTS.PAGE_VIEW, { properties: { url: location.href, title: document.title } });
+
+  function scheduleBoot() {
+    if (!cfg || !user || ext) return;
+    clearTimeout(bootTimer);
+    // init + identify + group in one go make one request (and reset() may come first).
+    bootTimer = d.setTimeout(safe(() => user && boot(0, ++bootSeq), log, 'bootstrap'), 0);
+  }
+
+  function boot(attempt, seq) {
+    var u = user;
+    var body = {
+      key: cfg.key,
+      user: { id: u.id, traits: u.traits },
+      context: { url: location.href, locale: langs()[0] || null, user_agent: navigator.userAgent },
+    };
+    if (u.signature) body.user.signature = u.signature;
+    if (account) body.account = account;
+    log('bootstrap for user "' + u.id + '"');
+    transport.post('/api/sdk/v1/bootstrap', body).then(safe((r) => {
+      if (seq != bootSeq || d.disposed) return; // superseded by a newer identify/group/reset
+      var c = classify(r.status);
+      if (c == 'ok') {
+        engine.load(r.data || {}, u.id, langs());
+        feats.load((r.data || {}).features);
+        shows.splice(0).forEach(engine.show);
+        ready = 1;
+        fire('ready', { user: u.id });
+      } else if (c == 'retry' && attempt < 8) {
+        var wait = r.retryAfter != null ? r.retryAfter : backoff(attempt);
+        log('bootstrap: HTTP ' + r.status + ', retrying in ' + wait + ' ms');
+        d.setTimeout(() => seq == bootSeq && boot(attempt + 1, seq), wait);
+      } else log.error('bootstrap failed with HTTP ' + r.status, r.data);
+    }, log, 'bootstrap'));
+  }
+
+  var api = {
+    /** init({key, host, debug, locale, nonce}) */
+    init: (o) => {
+      if (cfg) return log('init called again: ignored');
+      o = o || {};
+      log.debug = !!o.debug;
+      if (!o.key) return log.error('init: "key" (publishable key pk_...) is required');
+      var host = o.host;
+      try {
+        host = host || new URL(opts.scriptSrc).origin;
+      } catch (e) {
+        host = location.origin;
+      }
+      cfg = o;
+      d = createDisposer();
+      ext = extension(host, { key: o.key, nonce: o.nonce, log: log, render: createRenderer });
+      var local = createStore(webStorage('localStorage'));
+      transport = createTransport({ host: host, key: o.key, log: log, disposer: d, store: local, tab: uuidv7() });
+      feats = createFeatures({ disposer: d, send: send, log: log });
+      engine = createEngine({
+        log: log,
+        key: o.key,
+        local: local,
+        session: createStore(webStorage('sessionStorage')),
+        createRenderer: (c) => createRenderer(Object.assign(c, { host: host })), // host: lazy chunks
+        nonce: o.nonce,
+        href: () => location.href,
+        send: send,
+        fire: fire,
+      });
+      createRouter({
+        disposer: d,
+        pollMs: 1000,
+        onChange: safe((href) => {
+          log('route: ' + href);
+          pageView();
+          engine.route();
+        }, log, 'route'),
+      });
+      // Leaving: what was just tracked is still in memory; store it, then beacon.
+      var hide = safe(() => (drain(), transport.beacon()), log, 'beacon');
+      d.listen(window, 'pagehide', hide);
+      d.listen(document, 'visibilitychange', () => document.visibilityState == 'hidden' && hide());
+      d.listen(window, 'online', () => transport.flush(true));
+      log('init', { host: host, key: o.key });
+      pageView();
+      scheduleBoot();
+    },
+    /** identify(userId, traits, {signature}) */
+    identify: (id, traits, o) => {
+      if (id == null || id === '') return log.error('identify: a user id is required');
+      id = String(id);
+      var changed = !user || user.id != id;
+      drain(); // what the previous user did stays theirs
+      user = { id: id, traits: traits || {}, signature: (o && o.signature) || null };
+      soon();
+      if (changed) {
+        if (engine) engine.stop();
+        ready = 0;
+        scheduleBoot();
+      }
+    },
+    /** group(accountId, traits) */
+    group: (id, traits) => {
+      account = id == null ? null : { id: String(id), traits: traits || {} };
+      scheduleBoot();
+    },
+    /** track(name, properties) */
+    track: (name, props) => {
+      if (!name) return log.error('track: an event name is required');
+      send(EVENTS.TRACK, { name: String(name), properties: props });
+      if (engine) engine.track(String(name));
+    },
+    /** page(): a page_view now (route changes send one by themselves). */
+    page: pageView,
+    /** show(guideKey): open a guide now, exempt from frequency and throttling. */
+    show: (key) => (ready ? engine.show(String(key)) : shows.push(String(key))),
+    /** reset(): forget the user (logout). Events already queued are still sent. */
+    reset: () => {
+      drain();
+      if (engine) engine.stop(true), feats.load();
+      bootSeq++;
+      user = account = ready = null;
+      shows = [];
+    },
+    on: (name, fn) => {
+      if (PUBLIC_EVENTS.indexOf(name) < 0) return log.error('on: unknown event ' + name);
+      if (typeof fn != 'function') return;
+      var w = safe(fn, log, name + ' listener');
+      w.f = fn;
+      (listeners[name] = listeners[name] || []).push(w);
+      if (name == 'ready' && ready) w({ user: user.id });
+    },
+    off: (name, fn) => {
+      listeners[name] = (listeners[name] || []).filter((w) => w.f != fn);
+    },
+  };
+
+  var sh = safe((m, ...a) => (api[m] ? api[m](...a) : log.error('unknown method ' + m)), log, 'shirube()');
+  for (var m in api) sh[m] = safe(api[m], log, m);
+  sh._loaded = true;
+  sh._debug = {
+    queueLength: () => pending.length + (transport ? transport.length() : 0),
+    flush: () => (drain(), transport ? transport.flush(true) : Promise.resolve()),
+    state: () => Object.assign({ ready: !!ready, account: account && account.id }, engine ? engine.state() : { user: user && user.id }),
+    teardown: () => {
+      if (engine) engine.stop();
+      if (d) d.dispose();
+    },
+  };
+  return sh;
+}

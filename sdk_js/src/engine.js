@@ -1,0 +1,255 @@
+// Ties targeting to rendering: after bootstrap and on every route change, trigger or
+// custom event, decide which guides show, in which language, from which step.
+
+import { createDisposer } from './disposer.js';
+import { eligibleGuides, mergeState } from './eligibility.js';
+import { EVENTS as E } from './events.js';
+import { uiStrings } from './i18n.js';
+import { localizeGuide } from './locale.js';
+import { safe } from './log.js';
+import { armTrigger } from './triggers.js';
+import { matchUrl } from './url.js';
+
+var TYPES = Object.values(E);
+var DAY = 86400000;
+var add = (list, k) => list.indexOf(k) < 0 && list.push(k);
+
+/**
+ * @param {{log: any, key: string, local: any, session: any, createRenderer: Function, nonce?: string,
+ *   href: () => string, send: (type: string, fields: object) => void, fire: (name: string, data: object) => void}} o
+ *   local/session: stores (see store.js) for localStorage / sessionStorage
+ */
+export function createEngine(o) {
+  var log = o.log;
+  var guides = [];
+  var settings = {};
+  var wanted = [];
+  var user = null;
+  var st = { g: {}, t: [] };
+  var sess = { d: [], s: [] };
+  var active = {};
+  var missing = {};
+  var waiters = [];
+  var renderer;
+  var arms = createDisposer();
+  var pendingShow = [];
+  var loaded;
+
+  var lkey = () => 'shirube_s_' + o.key + '_' + user;
+  var skey = () => 'shirube_x_' + o.key + '_' + user;
+  var save = () => {
+    o.local.set(lkey(), st);
+    o.session.set(skey(), sess);
+  };
+  var gstate = (k) => st.g[k] || (st.g[k] = {});
+  var onError = (m, e) => log.error(m, e);
+  var say = (k, msg) => log('guide "' + k + '" ' + msg);
+  var eligible = () =>
+    eligibleGuides(guides, st, {
+      url: o.href(),
+      now: Date.now(),
+      session: sess,
+      active: active,
+      missing: missing,
+      throttle: settings.throttle,
+      onError: onError,
+      log: (k, why) => say(k, 'not shown: ' + why),
+    });
+
+  /** Re-arm the triggers of every eligible guide (cancels pending ones). */
+  function evaluate() {
+    arms.dispose();
+    arms = createDisposer();
+    waiters = [];
+    if (!loaded) return;
+    eligible().forEach((c) => {
+      var g = c.guide;
+      if (c.resume) return start(c);
+      say(g.key, 'eligible; waiting for trigger');
+      armTrigger(g.trigger, {
+        disposer: arms,
+        log: log,
+        // The trigger fired: check again (another guide may have shown meanwhile, or the URL moved).
+        fire: safe(() => {
+          var now = eligible().filter((x) => x.guide.key == g.key)[0];
+          now ? start(now) : say(g.key, 'triggered but no longer eligible');
+        }, log, 'trigger'),
+        onEvent: (name, fn) => {
+          var w = { n: name, f: fn };
+          waiters.push(w);
+          arms.add(() => (w.f = 0));
+        },
+      });
+    });
+  }
+
+  function start(c, manual) {
+    var g = c.guide;
+    var k = g.key;
+    var loc = localizeGuide(g, wanted);
+    var seenSent = c.resume;
+    var ended;
+    var entry = (active[k] = { interrupt: g.interrupt, guide: g });
+    var end = () => {
+      ended = 1;
+      if (active[k] == entry) delete active[k];
+    };
+    say(k, 'showing from step ' + c.step + (manual ? ' (manual)' : c.resume ? ' (resumed)' : '') + ' in ' + loc.lang);
+    var emit = safe((type, data) => {
+      if (ended) return;
+      data = data || {};
+      var s = gstate(k);
+      var now = Date.now();
+      var step = data.step == null ? null : data.step;
+      var props = data.properties || {};
+      if (type == '__pause') {
+        // Next step lives on another page: remember where, resume there.
+        s.step = step;
+        end();
+        save();
+        return say(k, 'paused until step ' + step + ' url matches');
+      }
+      if (TYPES.indexOf(type) < 0) return log.error('renderer emitted unknown event ' + type);
+      if (type == E.GUIDE_SEEN) {
+        if (seenSent) return;
+        seenSent = 1;
+        s.seen = (s.seen | 0) + 1;
+        s.last = now;
+        s.dismissed = s.completed = false;
+        add(sess.s, k);
+        if (g.interrupt && !manual) st.t = st.t.filter((t) => now - t < DAY).concat(now);
+        o.fire('guide:shown', { guide: k });
+      } else if (type == E.STEP_SEEN) {
+        s.step = step | 0;
+        o.fire('step:shown', { guide: k, step: step });
+      } else if (type == E.STEP_COMPLETED && g.type == 'checklist') {
+        // Checklist items tick in any order; remember which, for the next page.
+        add((s.done = s.done || []), step);
+      } else if (type == E.GUIDE_COMPLETED) {
+        s.completed = true;
+        s.step = 0;
+        end();
+        o.fire('guide:completed', { guide: k });
+      } else if (type == E.GUIDE_DISMISSED) {
+        s.dismissed = true;
+        add(sess.d, k);
+        end();
+        o.fire('guide:dismissed', { guide: k });
+      } else if (type == E.GUIDE_SNOOZED) {
+        s.snoozed_until = Date.parse(props.until) || now + DAY;
+        end();
+      } else if (type == E.GUIDE_TARGET_MISSING) {
+        missing[k] = 1;
+        say(k, 'step ' + step + ': target missing', props);
+      }
+      save();
+      o.send(type, { guide: k, step: step, properties: props });
+    }, log, 'emit');
+    try {
+      entry.ctrl = renderer.show(loc.guide, {
+        startStep: c.step,
+        strings: uiStrings(loc.lang),
+        lang: loc.lang, // surveys: the answers' locale
+        base: g, // surveys: single_choice answers as authored
+        targetWaitMs: settings.target_wait_ms || 5000,
+        done: gstate(k).done || [],
+        emit: emit,
+        onEnd: safe((reason) => {
+          if (reason == 'target_missing') missing[k] = 1;
+          say(k, 'ended: ' + reason);
+          end();
+          // Something else may be waiting for the screen (non-manual ones still obey cooldown).
+          setTimeout(safe(evaluate, log, 'evaluate'));
+        }, log, 'onEnd'),
+      });
+    } catch (e) {
+      end();
+      log.error('rendering guide "' + k + '" failed', e);
+    }
+  }
+
+  function destroyAll() {
+    for (var k in active) {
+      var a = active[k];
+      delete active[k];
+      try {
+        a.ctrl && a.ctrl.destroy();
+      } catch (e) { /* keep going */ }
+    }
+    if (renderer) renderer.destroyAll();
+  }
+
+  /** Manual show: no frequency, no throttle, no URL rule. */
+  function show(key) {
+    if (!loaded) return pendingShow.push(key);
+    var g = guides.filter((x) => x.key == key)[0];
+    if (!g) return log.error('show("' + key + '"): no such guide for this user');
+    if (active[key]) return say(key, 'already showing');
+    start({ guide: g, step: 0 }, true);
+  }
+
+  return {
+    /** A bootstrap response arrived for `userId`. */
+    load: (resp, userId, langs) => {
+      // Same user (group() re-bootstraps): what is on screen stays.
+      if (userId != user) destroyAll();
+      user = userId;
+      wanted = langs;
+      guides = resp.guides || [];
+      settings = resp.settings || {};
+      st = mergeState(o.local.get(lkey()), guides);
+      sess = o.session.get(skey()) || { d: [], s: [] };
+      missing = {};
+      var theme = settings.theme || {};
+      if (renderer) renderer.setTheme(theme);
+      else renderer = o.createRenderer({ theme: theme, nonce: o.nonce, zIndex: theme.z_index || 2147483000, log: log });
+      loaded = 1;
+      save();
+      log('bootstrap: ' + guides.length + ' guide(s)', guides.map((g) => g.key));
+      evaluate();
+      pendingShow.splice(0).forEach(show);
+    },
+    /** The URL changed (SPA navigation): pause guides whose step is not on this page, re-arm triggers. */
+    route: () => {
+      missing = {};
+      for (var k in active) {
+        var a = active[k];
+        var i = a.ctrl && a.ctrl.step ? a.ctrl.step() : 0;
+        var s = a.guide.steps[i];
+        if (s && s.url && !matchUrl(s.url, o.href(), onError)) {
+          say(k, 'step ' + i + ' is not on this page: paused');
+          delete active[k];
+          a.ctrl.destroy();
+          gstate(k).step = i;
+          save();
+        }
+      }
+      evaluate();
+    },
+    /** A track() call: fires `event` triggers waiting for that name, and tells open guides. */
+    track: (name) => {
+      waiters.slice().forEach((w) => w.f && w.n == name && w.f());
+      // Open guides may advance on it (advance: event, checklist complete_event).
+      for (var k in active) {
+        var c = active[k].ctrl;
+        if (c && c.notify) c.notify(name);
+      }
+    },
+    show: show,
+    /** Forget the user: remove every guide and trigger, wipe this user's local state (`wipe`). */
+    stop: (wipe) => {
+      destroyAll();
+      arms.dispose();
+      waiters = [];
+      if (wipe && user) {
+        o.local.del(lkey());
+        o.session.del(skey());
+      }
+      user = null;
+      loaded = 0;
+      guides = [];
+      pendingShow = [];
+    },
+    state: () => ({ user: user, guides: guides.map((g) => g.key), active: Object.keys(active), local: st, session: sess }),
+  };
+}

@@ -1,0 +1,27 @@
+// Builder and preview mode (docs/builder.md): the admin opens the app with a signed token
+// in the URL fragment, #shirube-builder=… or #shirube-preview=…; the tab remembers it in
+// sessionStorage while the author browses. In that mode the core lazy-loads the builder
+// chunk and does not bootstrap (no live guides over the picker or the preview).
+
+/**
+ * Detect the mode and load /sdk/v1/shirube-builder.js, which defines window.__shirubeExt.
+ * @param {string} host the Shirube server
+ * @param {{key: string, nonce?: string, log: any, render: Function}} o handed to the chunk
+ * @returns {boolean} true in builder or preview mode
+ */
+export function extension(host, o) {
+  var h = /[#&]shirube-(builder|preview)=([\w.-]+)/.exec(location.hash);
+  var m = h && [h[1], h[2]];
+  var el;
+  try {
+    m = m || JSON.parse(sessionStorage.getItem('shirube_mode'));
+    if (m) sessionStorage.setItem('shirube_mode', JSON.stringify(m));
+  } catch (e) { /* storage off: this page only */ }
+  if (!m || !m[1]) return false;
+  el = document.createElement('script');
+  el.src = host + '/sdk/v1/shirube-builder.js';
+  if (o.nonce) el.nonce = o.nonce;
+  el.onload = () => window.__shirubeExt && window.__shirubeExt(Object.assign({ mode: m[0], token: m[1], host: host }, o));
+  document.head.append(el);
+  return true;
+}

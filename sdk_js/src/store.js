@@ -1,0 +1,50 @@
+// JSON over Web Storage that never throws (private mode, quota, disabled cookies);
+// falls back to memory so the SDK still works for the page's lifetime.
+
+/**
+ * @param {Storage|null|undefined} backend localStorage or sessionStorage (may be missing)
+ * @returns {{get: (k: string) => any, set: (k: string, v: any) => boolean, del: (k: string) => void,
+ *   keys: (prefix: string) => string[]}}
+ */
+export function createStore(backend) {
+  var mem = {};
+  var t = (fn) => {
+    try {
+      return fn();
+    } catch (e) { /* quota, disabled, bad JSON */ }
+  };
+  return {
+    get: (k) => t(() => JSON.parse(backend ? backend.getItem(k) : mem[k] || null)),
+    set: (k, v) => {
+      var s = JSON.stringify(v);
+      if (backend && t(() => (backend.setItem(k, s), 1))) return true;
+      // Quota or disabled: keep it in memory instead.
+      mem[k] = s;
+      backend = null;
+      return false;
+    },
+    del: (k) => {
+      t(() => backend && backend.removeItem(k));
+      delete mem[k];
+    },
+    /** Every key starting with `prefix`. */
+    keys: (prefix) => {
+      var out = Object.keys(mem);
+      t(() => {
+        for (var i = 0; backend && i < backend.length; i++) out.push(backend.key(i));
+      });
+      return out.filter((k) => k && !k.indexOf(prefix));
+    },
+  };
+}
+
+/** The page's storage of that name, or null when access throws (sandboxed iframes). */
+export var webStorage = (name) => {
+  try {
+    var s = window[name];
+    s.getItem('shirube');
+    return s;
+  } catch (e) {
+    return null;
+  }
+};

@@ -1,0 +1,1 @@
+"""JSON HTTP APIs: `sdk` (public, publishable key) and `v1` (admin REST, secret key)."""

@@ -1,0 +1,1 @@
+"""Delivering guides to the SDK: the per-environment cache and the bootstrap service."""

@@ -1,0 +1,245 @@
+"""Bootstrap: upsert the end user and account, evaluate guides, answer with JSON bytes.
+
+The hot path of the SDK. Reads are one indexed row each (environment, user, account,
+guide states); writes happen only when something changed: traits (compared by hash of
+what the SDK sent) or a last-seen older than `last_seen_write_seconds`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from ..fastsql import FastSQL
+from ..segments.budget import budget_state
+from ..segments.delivery import record_holdouts, user_segments
+from ..surveys.delivery import apply_survey_pacing
+from ..targeting.context import EvalContext
+from ..targeting.eligibility import partition_eligible
+from ..targeting.frequency import GuideStateView
+from .cache import AUDIENCE_MEMO_MAX, AUDIENCE_MEMO_SECONDS, EnvironmentEntry
+
+
+@dataclass(slots=True)
+class BootstrapInput:
+    user_id: str
+    user_traits: dict[str, Any]
+    account_id: str | None
+    account_traits: dict[str, Any]
+    url: str | None
+    locale: str | None
+
+
+_SEL_ENV = "SELECT id, guides_version FROM environment WHERE publishable_key = ?"
+_SEL_USER = (
+    "SELECT traits, traits_hash, last_seen_at FROM end_user"
+    " WHERE environment_id = ? AND external_id = ?"
+)
+_SEL_ACCOUNT = (
+    "SELECT traits, traits_hash, last_seen_at FROM account"
+    " WHERE environment_id = ? AND external_id = ?"
+)
+_SEL_STATES = (
+    "SELECT guide_key, times_seen, last_seen_at, current_step, completed_at, dismissed_at,"
+    " snoozed_until, holdout FROM guide_state WHERE environment_id = ? AND user_id = ?"
+)
+
+
+def lookup_environment(fast: FastSQL, conn: Any, publishable_key: str) -> tuple[int, int] | None:
+    """(environment id, guides_version) for a publishable key, or None."""
+    cur = conn.cursor()
+    cur.execute(fast.sql(_SEL_ENV), (publishable_key,))
+    row = cur.fetchone()
+    cur.close()
+    return (row[0], row[1]) if row else None
+
+
+def traits_hash(traits: dict[str, Any]) -> str:
+    return hashlib.sha256(orjson.dumps(traits, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def run_bootstrap(
+    *,
+    fast: FastSQL,
+    conn: Any,
+    entry: EnvironmentEntry,
+    data: BootstrapInput,
+    now: datetime,
+    last_seen_every: int,
+) -> bytes:
+    """Upsert the people, select eligible guides and return the response body."""
+    env_id = entry.environment_id
+    cur = conn.cursor()
+    writes: list[tuple[str, tuple[Any, ...]]] = []
+    stale = now - timedelta(seconds=last_seen_every)
+    user_traits = _upsert_person(
+        fast, cur, "end_user", _SEL_USER, env_id, data.user_id, data.user_traits, now, stale, writes
+    )
+    account_traits: dict[str, Any] = {}
+    if data.account_id is not None:
+        account_traits = _upsert_person(
+            fast, cur, "account", _SEL_ACCOUNT, env_id, data.account_id, data.account_traits,
+            now, stale, writes,
+        )
+        if writes:
+            writes.append((
+                "INSERT INTO account_membership (environment_id, user_id, account_id, created_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (env_id, data.user_id, data.account_id, fast.ts(now)),
+            ))
+    cur.execute(fast.sql(_SEL_STATES), (env_id, data.user_id))
+    states: dict[str, GuideStateView] = {}
+    read = fast.read_ts
+    held_recorded: set[str] = set()
+    for key, seen, last, step, done, dismissed, snoozed, held in cur.fetchall():
+        states[key] = GuideStateView(
+            times_seen=seen, last_seen_at=read(last), current_step=step,
+            completed_at=read(done), dismissed_at=read(dismissed), snoozed_until=read(snoozed),
+        )
+        if held:
+            held_recorded.add(key)
+    if writes:
+        fast.begin_write(cur)
+        for sql, params in writes:
+            cur.execute(fast.sql(sql), params)
+        fast.commit(cur)
+
+    ctx = EvalContext(
+        user_id=data.user_id, user_traits=user_traits, account_id=data.account_id,
+        account_traits=account_traits, now=now,
+        event_count=_event_counter(fast, cur, env_id, data.user_id, now) if entry.dynamic else None,
+    )
+    if entry.segment_plan is not None:  # one indexed query + the named rule segments
+        ctx.segments = user_segments(fast=fast, cur=cur, plan=entry.segment_plan,
+                                     environment_id=env_id, ctx=ctx, states=states)
+    partition = partition_eligible(
+        entry.guides, ctx, states, now, _audiences(entry, ctx, data, user_traits, account_traits)
+    )
+    eligible = partition.shown
+    new_holdouts = [g.key for g in partition.held_out if g.key not in held_recorded]
+    if new_holdouts:  # recorded once, so lift compares the real groups
+        record_holdouts(fast=fast, cur=cur, environment_id=env_id, user_id=data.user_id,
+                        keys=new_holdouts, now=now)
+    if entry.survey_pacing:
+        eligible = apply_survey_pacing(
+            fast=fast, cur=cur, environment_id=env_id, user_id=data.user_id, guides=eligible,
+            pacing=entry.survey_pacing, states=states, now=now,
+        )
+    cur.close()
+    throttled: frozenset[str] = frozenset()
+    if entry.budget is not None and eligible:  # the fatigue budget (segments/budget.py)
+        if budget_state(states=states, interruptive=entry.budget.interruptive,
+                        throttle=entry.budget.throttle, now=now).exhausted:
+            throttled = entry.budget.automatic
+    parts = []
+    for guide in eligible:
+        st = states.get(guide.key)
+        state = {
+            "seen": st.times_seen if st else 0,
+            "step": st.current_step if st else 0,
+            "completed": bool(st and st.completed_at),
+            "dismissed": bool(st and st.dismissed_at),
+            "snoozed_until": st.snoozed_until.isoformat() if st and st.snoozed_until else None,
+        }
+        prefix = (entry.budget.manual_prefix[guide.key]  # type: ignore[union-attr]
+                  if guide.key in throttled else entry.guide_prefix[guide.key])
+        parts.append(prefix + b',"state":' + orjson.dumps(state) + b"}")
+    return (
+        b'{"user":' + orjson.dumps({"id": data.user_id})
+        + b',"guides":[' + b",".join(parts) + b"]"
+        + b',"features":' + entry.features_json
+        + b',"settings":' + entry.settings_json + b"}"
+    )
+
+
+_COUNT_SQL = (
+    "SELECT count(*) FROM event WHERE environment_id = ? AND user_id = ?"
+    " AND (name = ? OR (name IS NULL AND type = ?))"
+)
+
+
+def _event_counter(
+    fast: FastSQL, cur: Any, env_id: int, user_id: str, now: datetime
+) -> Callable[[str, int | None], int | None]:
+    """ctx.event_count: how often this user did `name` (a track name or an event type),
+    optionally within the last `days` days; one indexed count per (name, days) per request."""
+    seen: dict[tuple[str, int | None], int] = {}
+
+    def count(name: str, days: int | None) -> int | None:
+        key = (name, days)
+        if key not in seen:
+            sql, params = _COUNT_SQL, [env_id, user_id, name, name]
+            if days is not None:
+                sql += " AND timestamp >= ?"
+                params.append(fast.ts(now - timedelta(days=days)))
+            cur.execute(fast.sql(sql), params)
+            seen[key] = int(cur.fetchone()[0])
+        return seen[key]
+
+    return count
+
+
+def _audiences(
+    entry: EnvironmentEntry, ctx: EvalContext, data: BootstrapInput,
+    user_traits: dict[str, Any], account_traits: dict[str, Any],
+) -> frozenset[str]:
+    """Keys of the guides whose audience this user passes, memoised per user and traits."""
+    sort = orjson.OPT_SORT_KEYS
+    key = (data.user_id, data.account_id, orjson.dumps(user_traits, option=sort),
+           orjson.dumps(account_traits, option=sort))
+    clock = time.monotonic()
+    hit = entry.audience_memo.get(key)
+    if hit is not None and hit[0] > clock:
+        static = hit[1]
+    else:
+        static = frozenset(
+            g.key for g in entry.guides if g.key not in entry.dynamic and g.audience(ctx)
+        )
+        if len(entry.audience_memo) >= AUDIENCE_MEMO_MAX:
+            entry.audience_memo.clear()
+        entry.audience_memo[key] = (clock + AUDIENCE_MEMO_SECONDS, static)
+    if not entry.dynamic:
+        return static
+    return static | {g.key for g in entry.guides if g.key in entry.dynamic and g.audience(ctx)}
+
+
+def _upsert_person(
+    fast: FastSQL, cur: Any, table: str, select_sql: str, env_id: int, ext_id: str,
+    traits: dict[str, Any], now: datetime, stale: datetime,
+    writes: list[tuple[str, tuple[Any, ...]]],
+) -> dict[str, Any]:
+    """Queue the write this person needs (if any) and return their merged traits."""
+    cur.execute(fast.sql(select_sql), (env_id, ext_id))
+    row = cur.fetchone()
+    incoming = traits_hash(traits) if traits else ""
+    if row is None:
+        writes.append((
+            f"INSERT INTO {table} (environment_id, external_id, traits, traits_hash,"
+            f" first_seen_at, last_seen_at) VALUES (?, ?, {fast.json_placeholder}, ?, ?, ?)"
+            f" ON CONFLICT (environment_id, external_id) DO NOTHING",
+            (env_id, ext_id, orjson.dumps(traits).decode(), incoming, fast.ts(now), fast.ts(now)),
+        ))
+        return traits
+    stored = fast.read_json(row[0]) or {}
+    if traits and incoming != row[1]:
+        # identify() merges: new values win, traits not sent are kept.
+        merged = {**stored, **traits}
+        writes.append((
+            f"UPDATE {table} SET traits = {fast.json_placeholder}, traits_hash = ?, last_seen_at = ?"
+            " WHERE environment_id = ? AND external_id = ?",
+            (orjson.dumps(merged).decode(), incoming, fast.ts(now), env_id, ext_id),
+        ))
+        return merged
+    last_seen = fast.read_ts(row[2])
+    if last_seen is None or last_seen < stale:
+        writes.append((
+            f"UPDATE {table} SET last_seen_at = ? WHERE environment_id = ? AND external_id = ?",
+            (fast.ts(now), env_id, ext_id),
+        ))
+    return stored

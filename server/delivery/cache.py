@@ -1,0 +1,149 @@
+"""Per-process cache of each environment's compiled, published guides and SDK settings.
+
+Entries are keyed by `environment.guides_version`, which every publish / configuration
+change bumps in the same transaction. Each bootstrap reads that counter (it comes with
+the key lookup, one indexed row), so N workers on M hosts serve a publish within one
+request, without any cross-process signalling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlmodel import Session, select
+
+from ..features.service import delivered_features
+from ..guides.compile import compile_guide_payload
+from ..models import Environment, Guide, GuideVersion
+from ..segments.budget import BudgetPlan, budget_plan
+from ..segments.delivery import SegmentPlan, build_plan
+from ..targeting.eligibility import CompiledGuide
+from ..targeting.evaluate import compile_rule
+
+
+@dataclass(slots=True)
+class EnvironmentEntry:
+    """What bootstrap needs about one environment, ready to use."""
+
+    environment_id: int
+    version: int
+    allowed_origins: frozenset[str]
+    identity_verification: bool
+    identity_secrets: list[str]
+    guides: list[CompiledGuide]
+    # Serialised guide payloads without their closing brace: state is appended per user.
+    guide_prefix: dict[str, bytes] = field(default_factory=dict)
+    settings_json: bytes = b"{}"
+    features_json: bytes = b"[]"
+    # Survey guide key -> its pacing (server/surveys/delivery.py applies it per user).
+    survey_pacing: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Which audiences a user passes, by (user, account, their traits): a returning user
+    # bootstraps on every page load, and re-running 20 compiled rule trees costs more than
+    # the rest of the request. Entries live AUDIENCE_MEMO_SECONDS (time-relative rules
+    # such as within_days may flip) and die with the entry when anything is published.
+    audience_memo: dict[tuple[Any, ...], tuple[float, frozenset[str]]] = field(default_factory=dict)
+    # Guides whose audience reads event history or segments: evaluated on every request,
+    # never memoised (a `count_lt 1` rule must stop matching as soon as the event lands).
+    dynamic: frozenset[str] = frozenset()
+    # The segments published audiences name (None: none do); the fatigue budget's guides.
+    segment_plan: SegmentPlan | None = None
+    budget: BudgetPlan | None = None
+
+
+AUDIENCE_MEMO_SECONDS = 60.0
+AUDIENCE_MEMO_MAX = 50_000
+
+
+def build_entry(session: Session, env: Environment) -> EnvironmentEntry:
+    """Load and compile everything published in `env`."""
+    rows = session.exec(
+        select(Guide, GuideVersion)
+        .join(
+            GuideVersion,
+            (GuideVersion.guide_id == Guide.id)
+            & (GuideVersion.number == Guide.published_version),
+        )
+        .where(Guide.environment_id == env.id, Guide.status == "published")
+    ).all()
+    compiled: list[CompiledGuide] = []
+    prefixes: dict[str, bytes] = {}
+    pacing: dict[str, dict[str, Any]] = {}
+    for guide, version in rows:
+        defn = version.definition
+        payload = compile_guide_payload(defn, version.number)
+        compiled.append(
+            CompiledGuide(
+                key=guide.key,
+                priority=int(defn.get("priority", 0)),
+                audience=compile_rule(defn.get("audience")),
+                # A survey re-asks per its pacing: the compiled payload says how.
+                frequency=(payload["frequency"] if "pacing" in payload
+                           else defn.get("frequency") or {"mode": "once"}),
+                schedule=defn.get("schedule"),
+                holdout_percent=int(defn.get("holdout_percent") or 0),
+                payload=payload,
+                audience_rule=defn.get("audience"),
+                manual=(defn.get("trigger") or {}).get("on") == "manual",
+            )
+        )
+        prefixes[guide.key] = orjson.dumps(payload)[:-1]
+        if "pacing" in payload:
+            pacing[guide.key] = payload["pacing"]
+    compiled.sort(key=lambda g: (-g.priority, g.key))
+    dynamic = frozenset(
+        g.key for g in compiled if _reads_history(g.audience_rule)
+    )
+    return EnvironmentEntry(
+        environment_id=env.id,  # type: ignore[arg-type]
+        version=env.guides_version,
+        allowed_origins=frozenset(env.allowed_origins),
+        identity_verification=env.identity_verification,
+        identity_secrets=list(env.identity_secrets),
+        guides=compiled,
+        guide_prefix=prefixes,
+        settings_json=orjson.dumps(_sdk_settings(env.settings)),
+        features_json=orjson.dumps(delivered_features(session=session, environment_id=env.id)),  # type: ignore[arg-type]
+        survey_pacing=pacing,
+        dynamic=dynamic,
+        segment_plan=build_plan(session=session, environment_id=env.id,  # type: ignore[arg-type]
+                                audiences=[g.audience_rule for g in compiled]),
+        budget=budget_plan(payloads=[(g.key, g.payload) for g in compiled],
+                           throttle=(env.settings or {}).get("throttle")),
+    )
+
+
+def _reads_history(rule: Any) -> bool:
+    """Does this rule (normalised dict) contain an event-history or segment leaf?"""
+    if isinstance(rule, dict):
+        if "event" in rule or "segment" in rule:
+            return True
+        return any(_reads_history(v) for v in rule.values() if isinstance(v, dict | list))
+    if isinstance(rule, list):
+        return any(_reads_history(v) for v in rule)
+    return False
+
+
+def _sdk_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    keys = ("theme", "locale", "target_wait_ms", "url_poll_ms", "throttle")
+    return {k: settings[k] for k in keys if k in settings}
+
+
+class GuideCache:
+    """environment id -> EnvironmentEntry, refreshed when the version counter moves."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, EnvironmentEntry] = {}
+
+    def get(self, environment_id: int, version: int) -> EnvironmentEntry | None:
+        entry = self._entries.get(environment_id)
+        if entry is not None and entry.version == version:
+            return entry
+        return None
+
+    def put(self, entry: EnvironmentEntry) -> None:
+        self._entries[entry.environment_id] = entry
+
+    def clear(self) -> None:
+        self._entries.clear()

@@ -1,0 +1,106 @@
+"""Feature usage, computed from stored events at query time (docs/features.md).
+
+A use of feature F is (METRICS.md "Feature adoption": a click on a CSS selector, a page
+view matching a URL rule, or a custom `track` event name):
+- a `feature_used` event whose `name` is F's key (sent by the SDK for click rules — so
+  click tagging counts from the rule's creation on), or
+- a `track` event whose name is one of F's event rules, or
+- a `page_view` whose `properties.url` matches one of F's URL rules.
+The last two are evaluated on the stored events on every query, so they are retroactive:
+a rule added today counts last month's page views too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from ..models import Event, Feature
+from .urlmatch import match_url
+
+
+@dataclass(slots=True)
+class DayUsage:
+    day: date
+    events: int = 0
+    users: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class FeatureUsage:
+    """Uses in [start, end): totals, per UTC day, and each user's first use ever."""
+
+    events: int = 0
+    users: set[str] = field(default_factory=set)
+    accounts: set[str] = field(default_factory=set)
+    days: dict[date, DayUsage] = field(default_factory=dict)
+    #: For every user who used the feature in the period: their first use ever (< end).
+    first_use: dict[str, datetime] = field(default_factory=dict)
+
+
+def _uses(
+    session: Session, environment_id: int, feature: Feature, end: datetime
+) -> Iterator[tuple[str | None, str | None, datetime]]:
+    """(user, account, time) of every use before `end`."""
+    rules = feature.rules
+    names = sorted({r["name"] for r in rules if r.get("kind") == "event"})
+    base = (col(Event.environment_id) == environment_id) & (col(Event.timestamp) < end)
+    named = (col(Event.type) == "feature_used") & (col(Event.name) == feature.key)
+    if names:
+        named = named | ((col(Event.type) == "track") & col(Event.name).in_(names))
+    query = sa.select(col(Event.user_id), col(Event.account_id), col(Event.timestamp)).where(
+        base & named
+    )
+    yield from session.execute(query)
+    urls = [r["url"] for r in rules if r.get("kind") == "url"]
+    if urls:
+        views = sa.select(
+            col(Event.user_id), col(Event.account_id), col(Event.timestamp),
+            col(Event.properties)["url"].as_string(),
+        ).where(base & (col(Event.type) == "page_view"))
+        for user, account, ts, url in session.execute(views.execution_options(yield_per=2000)):
+            if any(match_url(rule, url) for rule in urls):
+                yield user, account, ts
+
+
+def feature_usage(
+    *, session: Session, environment_id: int, feature: Feature, start: datetime, end: datetime,
+    account_id: str | None = None,
+) -> FeatureUsage:
+    """How feature `feature` was used in [start, end) (optionally by one account's users)."""
+    out = FeatureUsage()
+    first: dict[str, datetime] = {}
+    for user, account, ts in _uses(session, environment_id, feature, end):
+        if user is None:
+            continue
+        if user not in first or ts < first[user]:
+            first[user] = ts
+        if ts < start or (account_id is not None and account != account_id):
+            continue
+        out.events += 1
+        out.users.add(user)
+        if account:
+            out.accounts.add(account)
+        day = out.days.setdefault(ts.date(), DayUsage(ts.date()))
+        day.events += 1
+        day.users.add(user)
+    out.first_use = {u: first[u] for u in sorted(out.users)}
+    return out
+
+
+def usage_summary(usage: FeatureUsage) -> dict[str, Any]:
+    """JSON-ready totals and the per-day series (days without use are left out)."""
+    return {
+        "events": usage.events,
+        "users": len(usage.users),
+        "accounts": len(usage.accounts),
+        "per_day": [
+            {"date": d.day, "events": d.events, "users": len(d.users)}
+            for d in sorted(usage.days.values(), key=lambda d: d.day)
+        ],
+    }

@@ -1,0 +1,1 @@
+"""Guide definitions: the guide-file model, validation, YAML import/export, compile, versions."""

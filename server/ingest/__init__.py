@@ -1,0 +1,1 @@
+"""Event intake: validation, dedupe on (environment, uuid), batched writes, guide state."""

@@ -1,0 +1,217 @@
+"""Writing a batch of events: dedupe, insert, and guide-state updates in one transaction.
+
+One multi-row `INSERT … ON CONFLICT (environment_id, uuid) DO NOTHING RETURNING uuid`
+per chunk tells exactly which events are new, so a retried batch is acknowledged
+without being stored twice and without double-counting guide views. The batch is
+answered only after COMMIT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from ..errors import format_loc
+from ..fastsql import FastSQL
+from ..segments.intake import after_intake
+from ..surveys.responses import store_survey_answers
+from .events import MAX_PROPERTIES_BYTES, EventIn
+
+_CHUNK = 500  # rows per INSERT statement (× 11 parameters, far below SQLite's limit)
+DEFAULT_SNOOZE_DAYS = 7
+
+
+@dataclass(slots=True)
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+
+
+def validate_events(raw: list[Any]) -> tuple[list[tuple[int, EventIn, str]], list[dict[str, Any]]]:
+    """Validate each item; returns [(index, event, properties_json)] and the rejections."""
+    valid: list[tuple[int, EventIn, str]] = []
+    rejected: list[dict[str, Any]] = []
+    for index, item in enumerate(raw):
+        try:
+            event = EventIn.model_validate(item)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False, include_input=False)[0]
+            loc = format_loc(tuple(first["loc"]))
+            msg = first["msg"].removeprefix("Value error, ")
+            rejected.append({"index": index, "reason": f"{loc}: {msg}" if loc else msg})
+            continue
+        props = orjson.dumps(event.properties).decode()
+        if len(props) > MAX_PROPERTIES_BYTES:
+            rejected.append({"index": index, "reason": "properties: larger than 16 KB"})
+            continue
+        valid.append((index, event, props))
+    return valid, rejected
+
+
+@dataclass(slots=True)
+class PreparedBatch:
+    """A validated batch: the unique new-looking events, and the result so far."""
+
+    events: list[tuple[int, EventIn, str]]
+    result: IngestResult
+
+
+def prepare_batch(raw_events: list[Any]) -> PreparedBatch:
+    """Validate a batch and drop in-batch duplicates (the first occurrence wins)."""
+    valid, rejected = validate_events(raw_events)
+    result = IngestResult(rejected=rejected)
+    seen: set[str] = set()
+    unique: list[tuple[int, EventIn, str]] = []
+    for item in valid:
+        if item[1].id in seen:
+            result.duplicates += 1
+        else:
+            seen.add(item[1].id)
+            unique.append(item)
+    return PreparedBatch(unique, result)
+
+
+def write_batch(
+    *, fast: FastSQL, cur: Any, environment_id: int, events: list[tuple[int, EventIn, str]],
+    now: datetime,
+) -> set[str]:
+    """Insert inside the caller's transaction; returns the ids that were new."""
+    inserted: set[str] = set()
+    for start in range(0, len(events), _CHUNK):
+        inserted.update(_insert_chunk(fast, cur, environment_id, events[start : start + _CHUNK], now))
+    new_events = [e for _, e, _ in events if e.id in inserted]
+    _update_guide_states(fast, cur, environment_id, new_events, now)
+    # Survey answers of the new events: one multi-row upsert (server/surveys/responses.py).
+    store_survey_answers(fast=fast, cur=cur, environment_id=environment_id, events=new_events,
+                         now=now)
+    # NPS segment moves and webhook outbox rows, committed with the events (segments/intake.py).
+    after_intake(fast=fast, cur=cur, environment_id=environment_id, events=new_events, now=now)
+    return inserted
+
+
+def finish(batch: PreparedBatch, inserted: set[str]) -> IngestResult:
+    """Count accepted / duplicate events once the write has committed."""
+    batch.result.accepted = len(inserted)
+    batch.result.duplicates += len(batch.events) - len(inserted)
+    return batch.result
+
+
+def ingest_events(
+    *, fast: FastSQL, environment_id: int, raw_events: list[Any], now: datetime
+) -> IngestResult:
+    """Validate, dedupe and store a batch in its own transaction (admin API, seeding).
+
+    The SDK endpoint goes through `server.ingest.writer.IntakeWriter` instead, which
+    commits the batches of concurrent requests together."""
+    batch = prepare_batch(raw_events)
+    if not batch.events:
+        return batch.result
+    with fast.connection() as conn:
+        cur = conn.cursor()
+        fast.begin_write(cur)
+        inserted = write_batch(fast=fast, cur=cur, environment_id=environment_id,
+                               events=batch.events, now=now)
+        fast.commit(cur)
+        cur.close()
+    return finish(batch, inserted)
+
+
+def _insert_chunk(
+    fast: FastSQL, cur: Any, env_id: int, chunk: list[tuple[int, EventIn, str]], now: datetime
+) -> list[str]:
+    j = fast.json_placeholder
+    row = f"(?, ?, ?, ?, ?, ?, ?, ?, {j}, ?, ?)"
+    sql = fast.sql(
+        "INSERT INTO event (environment_id, uuid, type, name, user_id, account_id, guide_key,"
+        " step, properties, timestamp, received_at) VALUES "
+        + ", ".join([row] * len(chunk))
+        + " ON CONFLICT (environment_id, uuid) DO NOTHING RETURNING uuid"
+    )
+    received = fast.ts(now)
+    params: list[Any] = []
+    for _, e, props in chunk:
+        params += [
+            env_id, e.id, e.type, e.name, e.user_id, e.account_id, e.guide, e.step, props,
+            fast.ts(e.timestamp), received,
+        ]
+    cur.execute(sql, params)
+    return [r[0] for r in cur.fetchall()]
+
+
+@dataclass(slots=True)
+class _StateDelta:
+    seen: int = 0
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    step: int | None = None
+    completed: datetime | None = None
+    dismissed: datetime | None = None
+    snoozed_until: datetime | None = None
+
+
+def _fold(deltas: dict[tuple[str, str], _StateDelta], e: EventIn) -> None:
+    if e.guide is None:
+        return
+    d = deltas.setdefault((e.user_id, e.guide), _StateDelta())
+    ts = e.timestamp
+    if e.type in ("guide_seen", "step_seen"):
+        d.last_seen = max(d.last_seen or ts, ts)
+    if e.type == "guide_seen":
+        d.seen += 1
+        d.first_seen = min(d.first_seen or ts, ts)
+    elif e.type == "step_seen" and e.step is not None:
+        d.step = max(d.step or 0, e.step)
+    elif e.type == "step_completed" and e.step is not None:
+        d.step = max(d.step or 0, e.step + 1)
+    elif e.type == "guide_completed":
+        d.completed = min(d.completed or ts, ts)
+    elif e.type == "guide_dismissed":
+        d.dismissed = max(d.dismissed or ts, ts)
+    elif e.type == "guide_snoozed":
+        days = e.properties.get("days", DEFAULT_SNOOZE_DAYS)
+        if not isinstance(days, int | float) or isinstance(days, bool) or not 0 < days <= 365:
+            days = DEFAULT_SNOOZE_DAYS
+        until = ts + timedelta(days=days)
+        d.snoozed_until = max(d.snoozed_until or until, until)
+
+
+def _update_guide_states(fast: FastSQL, cur: Any, env_id: int, events: list[EventIn], now: datetime) -> None:
+    deltas: dict[tuple[str, str], _StateDelta] = {}
+    for e in events:
+        _fold(deltas, e)
+    if not deltas:
+        return
+    big, small = ("max", "min") if fast.is_sqlite else ("GREATEST", "LEAST")
+    sql = fast.sql(
+        "INSERT INTO guide_state (environment_id, user_id, guide_key, times_seen, first_seen_at,"
+        " last_seen_at, current_step, completed_at, dismissed_at, snoozed_until, holdout, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (environment_id, user_id, guide_key) DO UPDATE SET"
+        " times_seen = guide_state.times_seen + excluded.times_seen,"
+        f" first_seen_at = COALESCE({small}(guide_state.first_seen_at, excluded.first_seen_at),"
+        " guide_state.first_seen_at, excluded.first_seen_at),"
+        f" last_seen_at = COALESCE({big}(guide_state.last_seen_at, excluded.last_seen_at),"
+        " guide_state.last_seen_at, excluded.last_seen_at),"
+        f" current_step = {big}(guide_state.current_step, excluded.current_step),"
+        " completed_at = COALESCE(guide_state.completed_at, excluded.completed_at),"
+        f" dismissed_at = COALESCE({big}(guide_state.dismissed_at, excluded.dismissed_at),"
+        " guide_state.dismissed_at, excluded.dismissed_at),"
+        f" snoozed_until = COALESCE({big}(guide_state.snoozed_until, excluded.snoozed_until),"
+        " guide_state.snoozed_until, excluded.snoozed_until),"
+        " updated_at = excluded.updated_at"
+    )
+    ts = fast.ts
+    rows = [
+        (env_id, user, guide, d.seen, ts(d.first_seen), ts(d.last_seen), d.step or 0,
+         ts(d.completed), ts(d.dismissed), ts(d.snoozed_until), False, ts(now))
+        for (user, guide), d in sorted(deltas.items())
+    ]
+    cur.executemany(sql, rows)

@@ -1,0 +1,1 @@
+"""Authentication helpers: API keys, identity verification, origins."""

@@ -1,0 +1,1 @@
+"""Workspaces and environments: creation, keys, origins, settings."""

@@ -1,0 +1,3 @@
+"""Fixtures for segment tests: an app, one environment, its SDK and admin REST clients."""
+
+from tests.app_fixtures import api, client, env, sdk  # noqa: F401
