@@ -13,7 +13,9 @@ CSP = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    # Guide bodies may show images by https URL (issue 4's rich-text editor inserts them),
+    # and the editor and previews render those bodies: https images load, nothing else does.
+    "img-src 'self' data: https:",
     "font-src 'self'",
     "connect-src 'self'",
     "object-src 'none'",

@@ -162,6 +162,8 @@ def test_security_headers_are_on_every_admin_response(world):
         h = b.get(path).headers
         assert "'unsafe-inline'" not in h["content-security-policy"], path
         assert "frame-ancestors 'none'" in h["content-security-policy"], path
+        img = next(d for d in h["content-security-policy"].split("; ") if d.startswith("img-src"))
+        assert img.split()[1:] == ["'self'", "data:", "https:"], path  # no http:, no *
         assert h["x-frame-options"] == "DENY" and h["x-content-type-options"] == "nosniff"
         assert h["referrer-policy"] and h["permissions-policy"]
 

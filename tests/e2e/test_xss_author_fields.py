@@ -35,7 +35,7 @@ POST_FORM = """async ({url, pairs}) => {
   for (const [k, v] of pairs) body.append(k, v);
   const r = await window.shirubeAdmin.fetch(url, {method: 'POST', body});
   if (r.status !== 200) {
-    const text = (await r.text()).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ');
+    const text = (await r.text()).replace(/<[^>]*>/g, ' ').replace(/\\s+/g, ' ');
     return r.status + ' ' + text.slice(0, 3000);
   }
   return r.status;
@@ -63,12 +63,9 @@ DOM_SCAN = """() => {
 
 
 def _injections(console_errors: list[str]) -> list[str]:
-    """Console messages that mean something injected reached the browser (even blocked).
-    Not counted: the admin's CSP refusing an https image of a guide body in the editor's
-    rich-text box (an image the author inserted on purpose; see the report)."""
+    """Console messages that mean something injected reached the browser (even blocked)."""
     words = ("Content Security Policy", "Refused to", "pwned")
-    return [e for e in console_errors if any(w in e for w in words)
-            and not ("Loading the image 'https://" in e and "img-src" in e)]
+    return [e for e in console_errors if any(w in e for w in words)]
 
 
 def _clean(page: Any, dialogs: list[str], console_errors: list[str], where: str) -> None:
