@@ -92,6 +92,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.e2e)
+            # A browser test that fails is run once more, on a new page (pytest-rerunfailures);
+            # the summary lists every rerun ("R"), so a flake stays visible, and a real
+            # failure still fails both times. Only browser tests: they race a real
+            # Chromium and a live server on a shared 2-core machine; nothing else reruns.
+            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=1))
 
 
 @pytest.fixture(scope="session")
