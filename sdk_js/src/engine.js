@@ -13,6 +13,12 @@ import { matchUrl } from './url.js';
 var TYPES = Object.values(E);
 var DAY = 86400000;
 var add = (list, k) => list.indexOf(k) < 0 && list.push(k);
+/** Run `fn` in a task after the next frame (a timer alone where there are no frames), on disposer `d`. */
+var nextFrame = (d, fn) => {
+  if (typeof requestAnimationFrame != 'function') return d.setTimeout(fn, 0);
+  var id = requestAnimationFrame(() => d.setTimeout(fn, 0));
+  d.add(() => cancelAnimationFrame(id));
+};
 
 /**
  * @param {{log: any, key: string, local: any, session: any, createRenderer: Function, nonce?: string,
@@ -56,31 +62,40 @@ export function createEngine(o) {
       log: (k, why) => say(k, 'not shown: ' + why),
     });
 
-  /** Re-arm the triggers of every eligible guide (cancels pending ones). */
+  /**
+   * Re-arm the triggers of every eligible guide (cancels pending ones). Of the guides due
+   * at once (resumed, page_load), the first (highest priority) renders now and each other
+   * one after the next frame: the first is painted sooner, and no one long task renders them all.
+   */
   function evaluate() {
     arms.dispose();
-    arms = createDisposer();
+    var a = (arms = createDisposer());
+    var now = 1;
+    var due = 0;
     waiters = [];
     if (!loaded) return;
     eligible().forEach((c) => {
       var g = c.guide;
-      if (c.resume) return start(c);
+      // Check again when it is due (another guide may have shown meanwhile, or the URL moved).
+      var go = safe(() => {
+        var x = eligible().filter((x) => x.guide.key == g.key)[0];
+        x ? start(x) : say(g.key, 'triggered but no longer eligible');
+      }, log, 'trigger');
+      var fire = () => (now && due++ ? nextFrame(a, go) : go());
+      if (c.resume) return fire();
       say(g.key, 'eligible; waiting for trigger');
       armTrigger(g.trigger, {
-        disposer: arms,
+        disposer: a,
         log: log,
-        // The trigger fired: check again (another guide may have shown meanwhile, or the URL moved).
-        fire: safe(() => {
-          var now = eligible().filter((x) => x.guide.key == g.key)[0];
-          now ? start(now) : say(g.key, 'triggered but no longer eligible');
-        }, log, 'trigger'),
+        fire: fire,
         onEvent: (name, fn) => {
           var w = { n: name, f: fn };
           waiters.push(w);
-          arms.add(() => (w.f = 0));
+          a.add(() => (w.f = 0));
         },
       });
     });
+    now = 0;
   }
 
   function start(c, manual) {

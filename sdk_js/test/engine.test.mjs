@@ -161,7 +161,9 @@ test('cooldown: after an automatic interruptive guide, the next one waits; non-i
   const { e, r } = setup();
   const gs = [guide('a', { priority: 2 }), guide('b', { priority: 1 }), guide('banner', { interrupt: false, type: 'banner' })];
   e.load({ guides: gs, settings }, 'u1', ['en']);
-  assert.deepEqual(r().shown.map((c) => c.guide.key), ['a', 'banner']);
+  assert.deepEqual(r().shown.map((c) => c.guide.key), ['a'], 'the first due guide renders at once');
+  await tick(5);
+  assert.deepEqual(r().shown.map((c) => c.guide.key), ['a', 'banner'], 'the others in later tasks');
   const a = r().shown[0];
   a.o.emit('guide_seen', { step: 0 });
   a.o.emit('guide_dismissed', { step: 0 });
@@ -178,6 +180,20 @@ test('reset wipes the user state and removes what is on screen', () => {
   e.stop(true);
   assert.equal(r().shown[0].destroyed, true);
   assert.equal(local.getItem('shirube_s_pk_test_u1'), null);
+});
+
+test('guides due at once render one per task, highest priority first, each checked again when due', async () => {
+  const { e, r } = setup();
+  const gs = [guide('c', { interrupt: false, type: 'banner', priority: 1 }), guide('d', { interrupt: false, type: 'banner', priority: 3 }),
+    guide('x', { interrupt: false, type: 'banner', priority: 2 })];
+  e.load({ guides: gs, settings }, 'u1', ['en']);
+  assert.deepEqual(r().shown.map((c) => c.guide.key), ['d']);
+  e.route(); // re-evaluated before the others were due: the pending ones are re-armed, not shown twice
+  assert.deepEqual(r().shown.map((c) => c.guide.key), ['d', 'x']);
+  await tick(5);
+  assert.deepEqual(r().shown.map((c) => c.guide.key), ['d', 'x', 'c']);
+  await tick(5);
+  assert.equal(r().shown.length, 3);
 });
 
 test('a renderer that throws does not escape the engine', () => {
