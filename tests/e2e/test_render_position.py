@@ -142,3 +142,36 @@ def test_off_screen_target_is_scrolled_into_view_before_the_tooltip_shows(
     assert in_viewport(page, settle(lambda: el_box(page, "#t"), lambda b: in_viewport(page, b), timeout=3))
     assert attached(page, "#t", "bottom") <= TOL
     assert in_viewport(page, box(page))
+
+
+FIRST_SIGHT = """<script>
+// The card as the page first sees it: in the microtask right after it enters the shadow root
+// (before any frame), record where it is and whether it shows.
+new MutationObserver(function (ms, mo) {
+  var h = document.querySelector('[data-shirube-root]');
+  if (!h) return;
+  mo.disconnect();
+  new MutationObserver(function (ms2, mo2) {
+    var c = h.shadowRoot.querySelector('[data-testid=shirube-guide]');
+    if (!c) return;
+    mo2.disconnect();
+    var r = c.getBoundingClientRect();
+    window.__first = {placement: c.getAttribute('data-placement'), visibility: getComputedStyle(c).visibility,
+                      x: r.x, y: r.y, width: r.width, height: r.height};
+  }).observe(h.shadowRoot, {childList: true});
+}).observe(document.body, {childList: true});
+</script>"""
+
+
+@pytest.mark.parametrize("placement", ["bottom", "left"])
+def test_tooltip_is_placed_in_the_task_that_creates_it(
+    live: Live, host_page, page: Page, placement: str  # type: ignore[no-untyped-def]
+) -> None:
+    # No frame at 0,0 or hidden first: the first paint is already in place (paint budget, issue 3).
+    show_tip(live, host_page, page, FIRST_SIGHT + "<button id=t style='position:absolute;left:450px;top:300px'>Target</button>",
+             "#t", placement)
+    first = page.evaluate("window.__first")
+    assert first is not None
+    assert first["placement"] == placement and first["visibility"] == "visible", first
+    assert placement_error(first, el_box(page, "#t"), placement) <= TOL, first
+    assert attached(page, "#t", placement) <= TOL
