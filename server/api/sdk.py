@@ -15,7 +15,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..delivery.bootstrap import BootstrapInput, lookup_environment, run_bootstrap
+from ..delivery.bootstrap import (
+    BootstrapInput,
+    lookup_environment,
+    read_snapshot,
+    run_bootstrap,
+)
 from ..delivery.cache import EnvironmentEntry, build_entry
 from ..errors import ApiError, error_body, validation_details
 from ..ingest.events import IdStr
@@ -95,48 +100,100 @@ def _check_origin(request: Request, entry: EnvironmentEntry) -> str | None:
     return origin
 
 
+def _person(value: Any, limit: int = 255) -> tuple[str, dict[str, Any], str | None] | None:
+    """(id, traits, signature) when `value` is a person `_Person` accepts unchanged."""
+    if type(value) is not dict:
+        return None
+    uid = value.get("id")
+    if type(uid) is not str or not 0 < len(uid) <= limit or "\x00" in uid:
+        return None
+    traits = value.get("traits", _NO_TRAITS)
+    if traits is _NO_TRAITS:
+        traits = {}
+    elif type(traits) is not dict:
+        return None
+    signature = value.get("signature")
+    if signature is not None and (type(signature) is not str or len(signature) > 256):
+        return None
+    return uid, traits, signature
+
+
+_NO_TRAITS: Any = object()  # "key absent" for body.get
+_CONTEXT_LIMITS = (("url", 4096), ("locale", 35), ("user_agent", 1024))
+
+
+def _parse_bootstrap(body: dict[str, Any]) -> tuple[BootstrapInput, str | None]:
+    """The request as BootstrapInput plus the user's signature.
+
+    The usual body (string ids, object traits, short strings) is checked here by hand;
+    anything else goes through `BootstrapIn`, which coerces (numeric ids) or answers 422
+    with pydantic's details. The hand check accepts only what BootstrapIn accepts unchanged.
+    """
+    user = _person(body.get("user"))
+    account = body.get("account")
+    acc = None if account is None else _person(account)
+    context = body.get("context", _NO_TRAITS)
+    ok = user is not None and (account is None or acc is not None)
+    if ok and context is not _NO_TRAITS:
+        if type(context) is not dict:  # null included: BootstrapIn wants an object
+            ok = False
+        else:
+            for name, limit in _CONTEXT_LIMITS:
+                v = context.get(name)
+                if v is not None and (type(v) is not str or len(v) > limit):
+                    ok = False
+                    break
+    if ok:
+        assert user is not None
+        ctx = {} if context is _NO_TRAITS else context
+        return BootstrapInput(
+            user_id=user[0], user_traits=user[1],
+            account_id=acc[0] if acc else None, account_traits=acc[1] if acc else {},
+            url=ctx.get("url"), locale=ctx.get("locale"),
+        ), user[2]
+    try:
+        parsed = BootstrapIn.model_validate(body)
+    except ValidationError as exc:
+        raise ApiError(
+            422, "validation_error", "invalid bootstrap request", validation_details(exc)
+        ) from None
+    pa = parsed.account
+    return BootstrapInput(
+        user_id=parsed.user.id, user_traits=parsed.user.traits,
+        account_id=pa.id if pa else None, account_traits=pa.traits if pa else {},
+        url=parsed.context.url, locale=parsed.context.locale,
+    ), parsed.user.signature
+
+
 async def bootstrap(request: Request) -> Response:
     state = request.app.state
     origin = request.headers.get("origin")
     try:
         body = require_object(await read_json(request, limit=state.settings.max_body_bytes))
         key = _key(request, body)
-        try:
-            parsed = BootstrapIn.model_validate(body)
-        except ValidationError as exc:
-            raise ApiError(
-                422, "validation_error", "invalid bootstrap request", validation_details(exc)
-            ) from None
-        with state.fast.connection() as conn:
-            entry = _entry(request, conn, key)
+        data, signature = _parse_bootstrap(body)
+        fast = state.fast
+        with fast.connection() as conn:
+            # One statement: environment (key -> id, guides_version), user, account, states.
+            snapshot = read_snapshot(fast, conn, key, data.user_id, data.account_id)
+            if snapshot is None:
+                raise ApiError(401, "unauthorized", "unknown publishable key")
+            entry = state.guide_cache.resolve(state.db, snapshot.environment_id, snapshot.version)
             origin = _check_origin(request, entry)
+            now = datetime.now(UTC)
             # Counted whether enforced or not: the admin shows the signed share before
             # verification can be turned on (server/security/traffic.py).
-            signed = verify_user_signature(
-                entry.identity_secrets, parsed.user.id, parsed.user.signature
-            )
-            state.signed_traffic.record(entry.environment_id, signed, datetime.now(UTC).date())
+            signed = verify_user_signature(entry.identity_secrets, data.user_id, signature)
+            state.signed_traffic.record(entry.environment_id, signed, now.date())
             if entry.identity_verification and not signed:
                 raise ApiError(
                     401,
                     "identity_verification_failed",
                     "user signature missing or wrong (identity verification is on)",
                 )
-            account = parsed.account
             payload = run_bootstrap(
-                fast=state.fast,
-                conn=conn,
-                entry=entry,
-                data=BootstrapInput(
-                    user_id=parsed.user.id,
-                    user_traits=parsed.user.traits,
-                    account_id=account.id if account else None,
-                    account_traits=account.traits if account else {},
-                    url=parsed.context.url,
-                    locale=parsed.context.locale,
-                ),
-                now=datetime.now(UTC),
-                last_seen_every=state.settings.last_seen_write_seconds,
+                fast=fast, conn=conn, entry=entry, data=data, now=now,
+                last_seen_every=state.settings.last_seen_write_seconds, snapshot=snapshot,
             )
     except _Denied as denied:
         return _forbidden_origin(str(denied))

@@ -11,13 +11,12 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 
 from ..fastsql import FastSQL
-from ..segments.budget import budget_state
 from ..segments.delivery import record_holdouts, user_segments
 from ..surveys.delivery import apply_survey_pacing
 from ..targeting.context import EvalContext
@@ -37,18 +36,61 @@ class BootstrapInput:
 
 
 _SEL_ENV = "SELECT id, guides_version FROM environment WHERE publishable_key = ?"
-_SEL_USER = (
-    "SELECT traits, traits_hash, last_seen_at FROM end_user"
-    " WHERE environment_id = ? AND external_id = ?"
+
+
+# Everything a returning user's bootstrap reads, in ONE statement (one round trip on
+# PostgreSQL): the environment (by publishable key: id and guides_version), the user row,
+# the account row and the user's guide states aggregated as one JSON array.
+_SNAPSHOT = (
+    "SELECT e.id, e.guides_version,"
+    " u.external_id, u.traits, u.traits_hash, u.last_seen_at,"
+    " a.external_id, a.traits, a.traits_hash, a.last_seen_at,"
+    " (SELECT {agg}(s.guide_key, s.times_seen, s.last_seen_at, s.current_step,"
+    " s.completed_at, s.dismissed_at, s.snoozed_until, s.holdout))"
+    " FROM guide_state s WHERE s.environment_id = e.id AND s.user_id = ?)"
+    " FROM environment e"
+    " LEFT JOIN end_user u ON u.environment_id = e.id AND u.external_id = ?"
+    " LEFT JOIN account a ON a.environment_id = e.id AND a.external_id = ?"
+    " WHERE e.publishable_key = ?"
 )
-_SEL_ACCOUNT = (
-    "SELECT traits, traits_hash, last_seen_at FROM account"
-    " WHERE environment_id = ? AND external_id = ?"
-)
-_SEL_STATES = (
-    "SELECT guide_key, times_seen, last_seen_at, current_step, completed_at, dismissed_at,"
-    " snoozed_until, holdout FROM guide_state WHERE environment_id = ? AND user_id = ?"
-)
+_SNAPSHOT_SQLITE = _SNAPSHOT.format(agg="json_group_array(json_array")
+_SNAPSHOT_PG = _SNAPSHOT.format(agg="json_agg(json_build_array")
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """The rows of one bootstrap, read by `read_snapshot`."""
+
+    environment_id: int
+    version: int
+    user: tuple[Any, ...] | None  # (traits, traits_hash, last_seen_at), None: new user
+    account: tuple[Any, ...] | None
+    states: list[Any]  # [guide_key, times_seen, last_seen_at, step, completed, dismissed,
+    #                    snoozed_until, holdout] per guide the user has a state for
+
+
+def read_snapshot(
+    fast: FastSQL, conn: Any, publishable_key: str, user_id: str, account_id: str | None
+) -> Snapshot | None:
+    """The environment, user, account and guide states in one statement; None: unknown key."""
+    cur = conn.cursor()
+    cur.execute(
+        fast.sql(_SNAPSHOT_SQLITE if fast.is_sqlite else _SNAPSHOT_PG),
+        (user_id, user_id, account_id, publishable_key),
+    )
+    row = cur.fetchone()
+    cur.close()
+    if row is None:
+        return None
+    states = row[10]
+    if isinstance(states, str | bytes):
+        states = orjson.loads(states)
+    return Snapshot(
+        environment_id=row[0], version=row[1],
+        user=None if row[2] is None else row[3:6],
+        account=None if row[6] is None else row[7:10],
+        states=states or [],
+    )
 
 
 def lookup_environment(fast: FastSQL, conn: Any, publishable_key: str) -> tuple[int, int] | None:
@@ -72,19 +114,23 @@ def run_bootstrap(
     data: BootstrapInput,
     now: datetime,
     last_seen_every: int,
+    snapshot: Snapshot,
 ) -> bytes:
-    """Upsert the people, select eligible guides and return the response body."""
+    """Upsert the people, select eligible guides and return the response body.
+
+    `snapshot` is what `read_snapshot` read for this request: the route reads it (one
+    statement) before it checks the origin and the signature."""
     env_id = entry.environment_id
     cur = conn.cursor()
     writes: list[tuple[str, tuple[Any, ...]]] = []
     stale = now - timedelta(seconds=last_seen_every)
     user_traits = _upsert_person(
-        fast, cur, "end_user", _SEL_USER, env_id, data.user_id, data.user_traits, now, stale, writes
+        fast, snapshot.user, "end_user", env_id, data.user_id, data.user_traits, now, stale, writes
     )
     account_traits: dict[str, Any] = {}
     if data.account_id is not None:
         account_traits = _upsert_person(
-            fast, cur, "account", _SEL_ACCOUNT, env_id, data.account_id, data.account_traits,
+            fast, snapshot.account, "account", env_id, data.account_id, data.account_traits,
             now, stale, writes,
         )
         if writes:
@@ -93,11 +139,10 @@ def run_bootstrap(
                 " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (env_id, data.user_id, data.account_id, fast.ts(now)),
             ))
-    cur.execute(fast.sql(_SEL_STATES), (env_id, data.user_id))
     states: dict[str, GuideStateView] = {}
     read = fast.read_ts
     held_recorded: set[str] = set()
-    for key, seen, last, step, done, dismissed, snoozed, held in cur.fetchall():
+    for key, seen, last, step, done, dismissed, snoozed, held in snapshot.states:
         states[key] = GuideStateView(
             times_seen=seen, last_seen_at=read(last), current_step=step,
             completed_at=read(done), dismissed_at=read(dismissed), snoozed_until=read(snoozed),
@@ -133,29 +178,70 @@ def run_bootstrap(
         )
     cur.close()
     throttled: frozenset[str] = frozenset()
-    if entry.budget is not None and eligible:  # the fatigue budget (segments/budget.py)
-        if budget_state(states=states, interruptive=entry.budget.interruptive,
-                        throttle=entry.budget.throttle, now=now).exhausted:
-            throttled = entry.budget.automatic
+    budget = entry.budget
+    if budget is not None and states and any(g.key in budget.automatic for g in eligible):
+        # The fatigue budget (segments/budget.py); with no guide state it cannot be spent
+        # unless max_per_day is 0.
+        if budget_exhausted(states, budget.interruptive, entry.budget_cooldown,
+                            entry.budget_per_day, now):
+            throttled = budget.automatic
+    elif budget is not None and entry.budget_per_day <= 0 and eligible:
+        throttled = budget.automatic
+    fresh, prefixes = entry.guide_fresh, entry.guide_prefix
     parts = []
     for guide in eligible:
-        st = states.get(guide.key)
+        key = guide.key
+        st = states.get(key)
+        if key in throttled:
+            if st is None:
+                parts.append(entry.throttled_fresh[key])
+                continue
+            prefix = budget.manual_prefix[key]  # type: ignore[union-attr]
+        elif st is None:
+            parts.append(fresh[key])
+            continue
+        else:
+            prefix = prefixes[key]
         state = {
-            "seen": st.times_seen if st else 0,
-            "step": st.current_step if st else 0,
-            "completed": bool(st and st.completed_at),
-            "dismissed": bool(st and st.dismissed_at),
-            "snoozed_until": st.snoozed_until.isoformat() if st and st.snoozed_until else None,
+            "seen": st.times_seen,
+            "step": st.current_step,
+            "completed": st.completed_at is not None,
+            "dismissed": st.dismissed_at is not None,
+            "snoozed_until": st.snoozed_until.isoformat() if st.snoozed_until else None,
         }
-        prefix = (entry.budget.manual_prefix[guide.key]  # type: ignore[union-attr]
-                  if guide.key in throttled else entry.guide_prefix[guide.key])
         parts.append(prefix + b',"state":' + orjson.dumps(state) + b"}")
     return (
-        b'{"user":' + orjson.dumps({"id": data.user_id})
-        + b',"guides":[' + b",".join(parts) + b"]"
-        + b',"features":' + entry.features_json
-        + b',"settings":' + entry.settings_json + b"}"
+        b'{"user":' + orjson.dumps({"id": data.user_id}) + b',"guides":['
+        + b",".join(parts) + entry.tail_json
     )
+
+
+_DAY = timedelta(hours=24)
+
+
+def budget_exhausted(
+    states: dict[str, GuideStateView], interruptive: frozenset[str], cooldown: timedelta,
+    per_day: int, now: datetime,
+) -> bool:
+    """`budget_state(...).exhausted is not None` without building its explanation:
+    the last interruption within the cooldown, or `per_day` of them in the last 24 h."""
+    last = None
+    today = 0
+    for key, state in states.items():
+        if key not in interruptive:
+            continue
+        seen = state.last_seen_at
+        if seen is None:
+            continue
+        if seen.tzinfo is None:
+            seen = seen.replace(tzinfo=UTC)
+        if now - seen < _DAY:
+            today += 1
+        if last is None or seen > last:
+            last = seen
+    if last is not None and now - last < cooldown:
+        return True
+    return today >= per_day
 
 
 _COUNT_SQL = (
@@ -210,13 +296,13 @@ def _audiences(
 
 
 def _upsert_person(
-    fast: FastSQL, cur: Any, table: str, select_sql: str, env_id: int, ext_id: str,
+    fast: FastSQL, row: tuple[Any, ...] | None, table: str, env_id: int, ext_id: str,
     traits: dict[str, Any], now: datetime, stale: datetime,
     writes: list[tuple[str, tuple[Any, ...]]],
 ) -> dict[str, Any]:
-    """Queue the write this person needs (if any) and return their merged traits."""
-    cur.execute(fast.sql(select_sql), (env_id, ext_id))
-    row = cur.fetchone()
+    """Queue the write this person needs (if any) and return their merged traits.
+
+    `row` is (traits, traits_hash, last_seen_at) as stored, None for a new person."""
     incoming = traits_hash(traits) if traits else ""
     if row is None:
         writes.append((

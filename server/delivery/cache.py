@@ -9,6 +9,7 @@ request, without any cross-process signalling.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -17,7 +18,7 @@ from sqlmodel import Session, select
 from ..features.service import delivered_features
 from ..guides.compile import compile_guide_payload
 from ..models import Environment, Guide, GuideVersion
-from ..segments.budget import BudgetPlan, budget_plan
+from ..segments.budget import BudgetPlan, budget_plan, throttle_of
 from ..segments.delivery import SegmentPlan, build_plan
 from ..targeting.eligibility import CompiledGuide
 from ..targeting.evaluate import compile_rule
@@ -50,6 +51,32 @@ class EnvironmentEntry:
     # The segments published audiences name (None: none do); the fatigue budget's guides.
     segment_plan: SegmentPlan | None = None
     budget: BudgetPlan | None = None
+    # Derived in __post_init__, so a bootstrap splices bytes instead of building JSON:
+    # each guide's whole object for a user with no state yet (the common case), the same
+    # with the budget's manual trigger, the bytes after the guide list, and the budget's
+    # throttle read once.
+    guide_fresh: dict[str, bytes] = field(default_factory=dict)
+    throttled_fresh: dict[str, bytes] = field(default_factory=dict)
+    tail_json: bytes = b""
+    budget_cooldown: timedelta = timedelta(0)
+    budget_per_day: int = 0
+
+    def __post_init__(self) -> None:
+        self.guide_fresh = {k: p + FRESH_STATE for k, p in self.guide_prefix.items()}
+        if self.budget is not None:
+            self.throttled_fresh = {
+                k: p + FRESH_STATE for k, p in self.budget.manual_prefix.items()
+            }
+            cooldown, self.budget_per_day = throttle_of(self.budget.throttle)
+            self.budget_cooldown = timedelta(minutes=cooldown)
+        self.tail_json = (b'],"features":' + self.features_json
+                          + b',"settings":' + self.settings_json + b"}")
+
+
+# The "state" member of a guide the user has no guide_state row for (then `}` closes it).
+FRESH_STATE = b',"state":' + orjson.dumps(
+    {"seen": 0, "step": 0, "completed": False, "dismissed": False, "snoozed_until": None}
+) + b"}"
 
 
 AUDIENCE_MEMO_SECONDS = 60.0
@@ -141,6 +168,18 @@ class GuideCache:
         if entry is not None and entry.version == version:
             return entry
         return None
+
+    def resolve(self, db: Any, environment_id: int, version: int) -> EnvironmentEntry:
+        """The entry at `version`, (re)built from the database when the counter moved."""
+        entry = self._entries.get(environment_id)
+        if entry is not None and entry.version == version:
+            return entry
+        with db.session() as session:
+            env = session.get(Environment, environment_id)
+            assert env is not None
+            entry = build_entry(session, env)
+        self.put(entry)
+        return entry
 
     def put(self, entry: EnvironmentEntry) -> None:
         self._entries[entry.environment_id] = entry

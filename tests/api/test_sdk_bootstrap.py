@@ -128,6 +128,36 @@ def test_frequency_once_hides_a_guide_after_it_was_seen(sdk, factory, env):
     assert sdk.guide_keys() == []
 
 
+def test_state_fields_come_from_the_users_guide_state_rows(sdk, factory, env, db):
+    # The user, account and guide states are read in one statement (JSON-aggregated
+    # states): the state the response carries must be the stored one, field by field.
+    factory.guides(env, guide("tour", frequency="until_completed"), guide("other"))
+    sdk.send([event("guide_seen", guide="tour"), event("step_seen", guide="tour", step=2)])
+    assert sdk.bootstrap().status_code == 200
+
+    def snooze(until: datetime) -> None:
+        sqlite = db.dialect == "sqlite"
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE guide_state SET snoozed_until = "
+                + ("? WHERE guide_key = 'tour'" if sqlite else "%s WHERE guide_key = 'tour'"),
+                (until.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else until,),
+            )
+
+    # Snoozed into the future: withheld; the other guide (no state row) is fresh.
+    snooze(datetime.now(UTC) + timedelta(days=1))
+    r = sdk.bootstrap()
+    assert [g["key"] for g in r.json()["guides"]] == ["other"]
+    assert r.json()["guides"][0]["state"] == {
+        "seen": 0, "step": 0, "completed": False, "dismissed": False, "snoozed_until": None}
+    # The snooze is over: the started tour resumes; its state is the stored row.
+    until = datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
+    snooze(until)
+    states = {g["key"]: g["state"] for g in sdk.bootstrap().json()["guides"]}
+    assert states["tour"] == {"seen": 1, "step": 2, "completed": False, "dismissed": False,
+                              "snoozed_until": until.isoformat()}
+
+
 def test_until_completed_returns_after_dismissal_but_not_after_completion(sdk, factory, env):
     factory.guides(env, guide("uc", frequency="until_completed"))
     sdk.send([event("guide_seen", guide="uc"), event("guide_dismissed", guide="uc")])
