@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from ..jsonlimits import JsonLimitError, check_json, reject_nul
+from ..jsonlimits import JsonLimitError, check_json, reject_nul, within_limits
 
 EVENT_TYPES: tuple[str, ...] = (
     "page_view",
@@ -102,3 +102,104 @@ class EventIn(BaseModel):
         if self.type in GUIDE_EVENT_TYPES and not self.guide:
             raise ValueError(f"guide is required for a {self.type} event")
         return self
+
+
+class Event:
+    """A validated event: what the writer, guide states, surveys and webhooks read.
+
+    Built by `fast_event` for the common, clearly valid shape, or from `EventIn` for
+    everything else (same attribute names)."""
+
+    __slots__ = ("id", "type", "user_id", "account_id", "guide", "step", "name", "properties",
+                 "timestamp")
+
+    def __init__(self, id: str, type: str, user_id: str, account_id: str | None,  # noqa: A002
+                 guide: str | None, step: int | None, name: str | None,
+                 properties: dict[str, Any], timestamp: datetime) -> None:
+        self.id = id
+        self.type = type
+        self.user_id = user_id
+        self.account_id = account_id
+        self.guide = guide
+        self.step = step
+        self.name = name
+        self.properties = properties
+        self.timestamp = timestamp
+
+    @classmethod
+    def of(cls, e: EventIn) -> Event:
+        return cls(e.id, e.type, e.user_id, e.account_id, e.guide, e.step, e.name, e.properties,
+                   e.timestamp)
+
+
+# The fast path below accepts only what `EventIn` surely accepts, with the same result;
+# anything else (a wrong type, an odd timestamp format, a limit, an unknown key) returns
+# None and is validated by `EventIn`, which then gives the rejection reason. So reasons
+# and normalisation stay pydantic's, at ~1 µs per ordinary event instead of ~6 µs.
+_FIELDS = frozenset(EventIn.model_fields)
+_TYPES = frozenset(EVENT_TYPES)
+_TS_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})"
+)
+_NEEDS_GUIDE = GUIDE_EVENT_TYPES
+
+
+def _fast_id(value: Any, limit: int) -> str | None:
+    """A non-empty string without NUL of at most `limit` characters, or None."""
+    if type(value) is str and 0 < len(value) <= limit and "\x00" not in value:
+        return value
+    return None
+
+
+def fast_event(item: Any, now: datetime) -> Event | None:
+    """The event if it is plainly valid, else None (then validate with `EventIn`).
+
+    `now` bounds the timestamp (at most one day ahead), as in `EventIn._ts`."""
+    if type(item) is not dict or not _FIELDS.issuperset(item):
+        return None
+    get = item.get
+    uid = get("id")
+    etype = get("type")
+    if type(uid) is not str or type(etype) is not str or etype not in _TYPES:
+        return None
+    if not _UUID_RE.match(uid):
+        return None
+    user_id = _fast_id(get("user_id"), 255)
+    if user_id is None:
+        return None
+    account_id = get("account_id")
+    if account_id is not None and _fast_id(account_id, 255) is None:
+        return None
+    guide = get("guide")
+    if guide is not None and _fast_id(guide, 100) is None:
+        return None
+    name = get("name")
+    if name is not None and _fast_id(name, 200) is None:
+        return None
+    step = get("step")
+    if step is not None and (type(step) is not int or not 0 <= step <= 1000):
+        return None
+    props = get("properties", _MISSING)
+    if props is _MISSING:
+        props = {}
+    elif type(props) is not dict or not within_limits(props):
+        return None
+    ts = get("timestamp")
+    if type(ts) is not str or not _TS_RE.fullmatch(ts):
+        return None
+    try:
+        when = datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+    when = when.astimezone(UTC)
+    if when < _EARLIEST or when > now + _ONE_DAY:
+        return None
+    if etype == "track" and not name:
+        return None
+    if etype in _NEEDS_GUIDE and not guide:
+        return None
+    return Event(uid.lower(), etype, user_id, account_id, guide, step, name, props, when)
+
+
+_MISSING = object()
+_ONE_DAY = timedelta(days=1)

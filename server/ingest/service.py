@@ -9,7 +9,7 @@ answered only after COMMIT.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -19,7 +19,7 @@ from ..errors import format_loc
 from ..fastsql import FastSQL
 from ..segments.intake import after_intake
 from ..surveys.responses import store_survey_answers
-from .events import MAX_PROPERTIES_BYTES, EventIn
+from .events import MAX_PROPERTIES_BYTES, Event, EventIn, fast_event
 
 _CHUNK = 500  # rows per INSERT statement (× 11 parameters, far below SQLite's limit)
 DEFAULT_SNOOZE_DAYS = 7
@@ -35,20 +35,27 @@ class IngestResult:
         return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
 
 
-def validate_events(raw: list[Any]) -> tuple[list[tuple[int, EventIn, str]], list[dict[str, Any]]]:
-    """Validate each item; returns [(index, event, properties_json)] and the rejections."""
-    valid: list[tuple[int, EventIn, str]] = []
+def validate_events(raw: list[Any]) -> tuple[list[tuple[int, Event, str]], list[dict[str, Any]]]:
+    """Validate each item; returns [(index, event, properties_json)] and the rejections.
+
+    A plainly valid event takes the hand-written fast path (`fast_event`); any other item
+    is validated by the `EventIn` model, whose first error is the rejection reason."""
+    valid: list[tuple[int, Event, str]] = []
     rejected: list[dict[str, Any]] = []
+    now = datetime.now(UTC)
+    dumps = orjson.dumps
     for index, item in enumerate(raw):
-        try:
-            event = EventIn.model_validate(item)
-        except ValidationError as exc:
-            first = exc.errors(include_url=False, include_input=False)[0]
-            loc = format_loc(tuple(first["loc"]))
-            msg = first["msg"].removeprefix("Value error, ")
-            rejected.append({"index": index, "reason": f"{loc}: {msg}" if loc else msg})
-            continue
-        props = orjson.dumps(event.properties).decode()
+        event = fast_event(item, now)
+        if event is None:
+            try:
+                event = Event.of(EventIn.model_validate(item))
+            except ValidationError as exc:
+                first = exc.errors(include_url=False, include_input=False)[0]
+                loc = format_loc(tuple(first["loc"]))
+                msg = first["msg"].removeprefix("Value error, ")
+                rejected.append({"index": index, "reason": f"{loc}: {msg}" if loc else msg})
+                continue
+        props = dumps(event.properties).decode()
         if len(props) > MAX_PROPERTIES_BYTES:
             rejected.append({"index": index, "reason": "properties: larger than 16 KB"})
             continue
@@ -60,7 +67,7 @@ def validate_events(raw: list[Any]) -> tuple[list[tuple[int, EventIn, str]], lis
 class PreparedBatch:
     """A validated batch: the unique new-looking events, and the result so far."""
 
-    events: list[tuple[int, EventIn, str]]
+    events: list[tuple[int, Event, str]]
     result: IngestResult
 
 
@@ -69,7 +76,7 @@ def prepare_batch(raw_events: list[Any]) -> PreparedBatch:
     valid, rejected = validate_events(raw_events)
     result = IngestResult(rejected=rejected)
     seen: set[str] = set()
-    unique: list[tuple[int, EventIn, str]] = []
+    unique: list[tuple[int, Event, str]] = []
     for item in valid:
         if item[1].id in seen:
             result.duplicates += 1
@@ -80,14 +87,26 @@ def prepare_batch(raw_events: list[Any]) -> PreparedBatch:
 
 
 def write_batch(
-    *, fast: FastSQL, cur: Any, environment_id: int, events: list[tuple[int, EventIn, str]],
+    *, fast: FastSQL, cur: Any, environment_id: int, events: list[tuple[int, Event, str]],
     now: datetime,
 ) -> set[str]:
     """Insert inside the caller's transaction; returns the ids that were new."""
+    return write_rows(fast=fast, cur=cur, environment_id=environment_id,
+                      rows=[(e, props, now) for _, e, props in events], now=now)
+
+
+def write_rows(
+    *, fast: FastSQL, cur: Any, environment_id: int, rows: list[tuple[Event, str, datetime]],
+    now: datetime,
+) -> set[str]:
+    """Insert (event, properties_json, received_at) rows of one environment inside the
+    caller's transaction, then the guide states, survey answers and webhook rows of the
+    events that were new; returns their ids. The ids must be unique within `rows`."""
     inserted: set[str] = set()
-    for start in range(0, len(events), _CHUNK):
-        inserted.update(_insert_chunk(fast, cur, environment_id, events[start : start + _CHUNK], now))
-    new_events = [e for _, e, _ in events if e.id in inserted]
+    for start in range(0, len(rows), _CHUNK):
+        inserted.update(_insert_chunk(fast, cur, environment_id, rows[start : start + _CHUNK]))
+    new_events = [e for e, _, _ in rows if e.id in inserted]
+    # Only guide events touch guide_state; page views and tracks cost no statement here.
     _update_guide_states(fast, cur, environment_id, new_events, now)
     # Survey answers of the new events: one multi-row upsert (server/surveys/responses.py).
     store_survey_answers(fast=fast, cur=cur, environment_id=environment_id, events=new_events,
@@ -125,7 +144,7 @@ def ingest_events(
 
 
 def _insert_chunk(
-    fast: FastSQL, cur: Any, env_id: int, chunk: list[tuple[int, EventIn, str]], now: datetime
+    fast: FastSQL, cur: Any, env_id: int, chunk: list[tuple[Event, str, datetime]]
 ) -> list[str]:
     j = fast.json_placeholder
     row = f"(?, ?, ?, ?, ?, ?, ?, ?, {j}, ?, ?)"
@@ -135,12 +154,16 @@ def _insert_chunk(
         + ", ".join([row] * len(chunk))
         + " ON CONFLICT (environment_id, uuid) DO NOTHING RETURNING uuid"
     )
-    received = fast.ts(now)
+    ts = fast.ts
+    received: dict[datetime, Any] = {}  # one conversion per request, not per row
     params: list[Any] = []
-    for _, e, props in chunk:
+    for e, props, at in chunk:
+        r = received.get(at)
+        if r is None:
+            r = received[at] = ts(at)
         params += [
             env_id, e.id, e.type, e.name, e.user_id, e.account_id, e.guide, e.step, props,
-            fast.ts(e.timestamp), received,
+            ts(e.timestamp), r,
         ]
     cur.execute(sql, params)
     return [r[0] for r in cur.fetchall()]
@@ -157,7 +180,7 @@ class _StateDelta:
     snoozed_until: datetime | None = None
 
 
-def _fold(deltas: dict[tuple[str, str], _StateDelta], e: EventIn) -> None:
+def _fold(deltas: dict[tuple[str, str], _StateDelta], e: Event) -> None:
     if e.guide is None:
         return
     d = deltas.setdefault((e.user_id, e.guide), _StateDelta())
@@ -183,7 +206,7 @@ def _fold(deltas: dict[tuple[str, str], _StateDelta], e: EventIn) -> None:
         d.snoozed_until = max(d.snoozed_until or until, until)
 
 
-def _update_guide_states(fast: FastSQL, cur: Any, env_id: int, events: list[EventIn], now: datetime) -> None:
+def _update_guide_states(fast: FastSQL, cur: Any, env_id: int, events: list[Event], now: datetime) -> None:
     deltas: dict[tuple[str, str], _StateDelta] = {}
     for e in events:
         _fold(deltas, e)
