@@ -22,6 +22,7 @@ from .api import sdk as sdk_api
 from .api import static_sdk
 from .api.v1 import routes as v1_routes
 from .db import Database
+from .delivery import asgi as lean_path
 from .delivery.cache import GuideCache
 from .errors import EXCEPTION_HANDLERS
 from .fastsql import FastSQL
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )
+    # POST /api/sdk/v1/bootstrap skips the middleware and router walk (server/delivery/asgi.py).
+    lean_path.install(app, "/api/sdk/v1/bootstrap", sdk_api.bootstrap)
     app.state.settings = settings
     app.state.db = db
     app.state.fast = FastSQL(db.hot_engine)
