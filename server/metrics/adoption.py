@@ -17,6 +17,7 @@ from sqlmodel import Session
 from ..models import EndUser
 from ..models.rollup import MetricActivityDay, MetricFeatureDay, MetricFirstSeen
 from .activity import Level, active_ids, daily_counts, first_days, kind_of
+from .cache import cached
 from .days import Period, day_number, median
 from .people import json_field
 
@@ -47,6 +48,7 @@ def _feature_rows(session: Session, environment_id: int, period: Period,
     return stmt.where(_fd.c.feature == feature) if feature is not None else stmt
 
 
+@cached
 def feature_adoption(*, session: Session, environment_id: int, feature: str,
                      period: Period) -> Adoption:
     """METRICS.md "Feature adoption" — Adoption rate, user and account level.
@@ -89,6 +91,7 @@ def _created_day(value: object) -> int | None:
     return day_number(parsed)
 
 
+@cached
 def time_to_first_use(*, session: Session, environment_id: int, feature: str,
                       period: Period) -> FirstUse:
     """METRICS.md "Feature adoption" — Time to first use.
@@ -126,6 +129,7 @@ def time_to_first_use(*, session: Session, environment_id: int, feature: str,
     return FirstUse(out)
 
 
+@cached
 def breadth(*, session: Session, environment_id: int, period: Period,
             level: Level = "user") -> dict[str, int]:
     """METRICS.md "Feature adoption" — Breadth: distinct features used in P per subject.
@@ -177,6 +181,7 @@ class Stickiness:
         return sum(ratios) / len(ratios) if ratios else None
 
 
+@cached
 def stickiness(*, session: Session, environment_id: int, period: Period,
                feature: str | None = None, window: int = 30) -> Stickiness:
     """METRICS.md "Feature adoption" — Stickiness = average DAU / MAU over P.
@@ -217,6 +222,7 @@ class UsageTiers:
     tiers: dict[Tier, list[str]]
 
 
+@cached
 def usage_tiers(*, session: Session, environment_id: int, as_of: date,
                 days: int = 30) -> UsageTiers:
     """METRICS.md "Feature adoption" — Usage tier per user over the 30 days ending as_of.
@@ -244,6 +250,7 @@ class Cohort:
     active: list[int]  # active[k] = cohort users active in week k (k = 0 is the first week)
 
 
+@cached
 def retention(*, session: Session, environment_id: int, period: Period,
               weeks: int = 8) -> list[Cohort]:
     """METRICS.md "Feature adoption" — Retention: weekly cohorts by first-seen week.

@@ -11,7 +11,8 @@ from sqlmodel import Session
 from ..models import Account, EndUser, Event
 from .activity import Level, active_days, active_ids, recency_frequency
 from .adoption import breadth
-from .days import Period, day_number, day_start
+from .cache import cached
+from .days import Period, day_number, day_start, unindexed_is_null
 from .people import account_members, account_monetary, json_field, latest_nps, nps_category
 
 _ev = Event.__table__  # type: ignore[attr-defined]
@@ -36,7 +37,7 @@ def explicitly_churned(*, session: Session, environment_id: int, before: object,
         _ev.c.environment_id == environment_id, column.is_not(None), _ev.c.timestamp < before)
     # Two index-friendly queries rather than one OR (SQLite would scan the table).
     for where in (_ev.c.name == "churned", sa.and_(_ev.c.type == "churned",
-                                                   _ev.c.name.is_(None))):
+                                                   unindexed_is_null(_ev.c.name))):
         out |= {s for (s,) in session.execute(base.where(where)).all()}
     return out
 
@@ -51,6 +52,7 @@ class Churn:
         return len(self.churned) / len(self.previous_active) if self.previous_active else None
 
 
+@cached
 def churn(*, session: Session, environment_id: int, period: Period,
           level: Level = "user") -> Churn:
     """METRICS.md "Churn and health" — Churn rate for period P.
@@ -88,6 +90,7 @@ class Health:
     rows: list[HealthRow] = field(default_factory=list)  # lowest score first, then id
 
 
+@cached
 def account_health(*, session: Session, environment_id: int, as_of: date, window_days: int = 30,
                    weights: dict[str, float] | None = None) -> Health:
     """METRICS.md "Churn and health" — Account health score 0–100.
@@ -149,6 +152,7 @@ class Ltv:
     ltv: float | None
 
 
+@cached
 def ltv(*, session: Session, environment_id: int, period: Period,
         monetary_trait: str = "mrr") -> Ltv:
     """METRICS.md "Churn and health" — LTV = monetary per period × 1 / churn rate.

@@ -50,6 +50,16 @@ def sql_day(column: Any, dialect: str) -> Any:
     return sa.cast(utc_date - sa.cast(sa.literal(EPOCH.isoformat()), sa.Date), sa.Integer)
 
 
+def unindexed_is_null(column: Any) -> Any:
+    """`column IS NULL` written as `column || '' IS NULL` (NULL exactly when the column is).
+
+    For "events of type X without a name": with a plain `name IS NULL` SQLite picks the
+    (environment, name, timestamp) index and walks every unnamed event — most of the log,
+    ~1.5 s at a million events — instead of the (environment, type, timestamp) index.
+    """
+    return column.op("||")(sa.literal("")).is_(None)
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     """Days `first` … `last`, both included (day numbers)."""

@@ -19,7 +19,8 @@ from ..fastsql import FastSQL
 from ..models import Event, Guide, GuideState, GuideVersion
 from ..models.rollup import MetricActivityDay
 from ..targeting.eligibility import in_holdout
-from .days import Period, day_start
+from .cache import cached
+from .days import Period, day_start, unindexed_is_null
 
 _ev = Event.__table__  # type: ignore[attr-defined]
 Z95 = 1.959963984540054
@@ -48,6 +49,7 @@ class Funnel:
         return len(self.dismissed) / len(self.seen) if self.seen else None
 
 
+@cached
 def guide_funnel(*, session: Session, environment_id: int, guide_key: str, period: Period,
                  step_count: int | None = None) -> Funnel:
     """METRICS.md "Guide performance" — Views, Step funnel, Completion rate, Dismiss rate.
@@ -136,7 +138,8 @@ def _converted(session: Session, environment_id: int, groups: list[dict[str, dat
         _ev.c.environment_id == environment_id, _ev.c.timestamp >= lo, _ev.c.timestamp < hi)
     # Two index-friendly queries rather than one OR (SQLite would scan the table).
     rows = session.execute(base.where(_ev.c.name == goal_event)).all()
-    rows += session.execute(base.where(_ev.c.type == goal_event, _ev.c.name.is_(None))).all()
+    rows += session.execute(base.where(_ev.c.type == goal_event,
+                                       unindexed_is_null(_ev.c.name))).all()
     done: list[set[str]] = [set() for _ in groups]
     for user, ts in rows:
         if user not in wanted:
@@ -149,6 +152,7 @@ def _converted(session: Session, environment_id: int, groups: list[dict[str, dat
     return [sorted(d) for d in done]
 
 
+@cached
 def goal_lift(*, session: Session, environment_id: int, guide_key: str, period: Period,
               goal_event: str, within_days: int = 7, holdout_percent: float = 0,
               recorded_holdout: set[str] | None = None) -> Lift:

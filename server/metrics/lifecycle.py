@@ -13,6 +13,7 @@ from ..models import Event
 from ..models.rollup import MetricFirstSeen
 from .activity import weeks_active_select
 from .adoption import breadth
+from .cache import cached
 from .days import Period, day_number, day_start, quintile_scores
 from .loyalty import monetary_threshold
 from .people import nps_categories, with_monetary
@@ -53,6 +54,7 @@ def _onboarded(session: Session, environment_id: int, guide: str | None,
     return {u for (u,) in session.execute(stmt)}
 
 
+@cached
 def lifecycle_stages(*, session: Session, environment_id: int, as_of: date,
                      settings: LifecycleSettings | None = None) -> Lifecycle:
     """METRICS.md "Lifecycle stage (the four-stage loyalty frame)" on `as_of`.
@@ -99,6 +101,7 @@ def _stage(s: LifecycleSettings, last: int, first: int, active_weeks: int, onboa
     return "keep" if loyal and high_money else "grow"
 
 
+@cached
 def lifecycle_flow(*, session: Session, environment_id: int, as_of: date,
                    settings: LifecycleSettings | None = None,
                    months_back_days: int = 30) -> Lifecycle:

@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import Session
 
 from .activity import known_select
+from .cache import cached
 from .days import day_number, day_start
 from .people import (
     NpsCategory,
@@ -32,6 +33,7 @@ ACTIONS: dict[str, str] = {
 }
 
 
+@cached
 def monetary_threshold(*, session: Session, environment_id: int, as_of: date,
                        monetary_trait: str = "mrr") -> float:
     """METRICS.md "Loyalty matrix" — the default threshold: the median monetary value.
@@ -68,6 +70,7 @@ class LoyaltyMatrix:
     cells: dict[str, list[str]]  # "A" … "F" → user ids, sorted
 
 
+@cached
 def loyalty_matrix(*, session: Session, environment_id: int, as_of: date,
                    threshold: float | None = None,
                    monetary_trait: str = "mrr") -> LoyaltyMatrix:

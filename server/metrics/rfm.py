@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import Session
 
 from .activity import Level, recency_frequency, recency_frequency_select
+from .cache import cached
 from .days import Period, day_number, quintile_scores
 from .people import account_monetary, with_monetary
 
@@ -67,6 +68,7 @@ class Rfm:
         return out
 
 
+@cached
 def rfm(*, session: Session, environment_id: int, as_of: date, window_days: int = 90,
         monetary_trait: str = "mrr", level: Level = "user") -> Rfm:
     """METRICS.md "RFM (behavioural loyalty)" — scores and named segments.
