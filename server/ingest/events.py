@@ -20,7 +20,15 @@ from pydantic import (
     model_validator,
 )
 
-from ..jsonlimits import JsonLimitError, check_json, reject_nul, within_limits
+from ..jsonlimits import (
+    MAX_INT,
+    MAX_KEYS,
+    MAX_STRING,
+    JsonLimitError,
+    check_json,
+    reject_nul,
+    within_limits,
+)
 
 EVENT_TYPES: tuple[str, ...] = (
     "page_view",
@@ -151,10 +159,11 @@ def _fast_id(value: Any, limit: int) -> str | None:
     return None
 
 
-def fast_event(item: Any, now: datetime) -> Event | None:
+def fast_event(item: Any, now: datetime, times: dict[str, datetime | None] | None = None) -> Event | None:
     """The event if it is plainly valid, else None (then validate with `EventIn`).
 
-    `now` bounds the timestamp (at most one day ahead), as in `EventIn._ts`."""
+    `now` bounds the timestamp (at most one day ahead), as in `EventIn._ts`; `times` caches
+    parsed timestamp strings across the events of one batch (they often repeat)."""
     if type(item) is not dict or not _FIELDS.issuperset(item):
         return None
     get = item.get
@@ -164,8 +173,8 @@ def fast_event(item: Any, now: datetime) -> Event | None:
         return None
     if not _UUID_RE.match(uid):
         return None
-    user_id = _fast_id(get("user_id"), 255)
-    if user_id is None:
+    user_id = get("user_id")
+    if type(user_id) is not str or not 0 < len(user_id) <= 255 or "\x00" in user_id:
         return None
     account_id = get("account_id")
     if account_id is not None and _fast_id(account_id, 255) is None:
@@ -182,23 +191,55 @@ def fast_event(item: Any, now: datetime) -> Event | None:
     props = get("properties", _MISSING)
     if props is _MISSING:
         props = {}
-    elif type(props) is not dict or not within_limits(props):
+    elif type(props) is not dict or not _flat_within_limits(props):
         return None
     ts = get("timestamp")
-    if type(ts) is not str or not _TS_RE.fullmatch(ts):
+    if type(ts) is not str:
         return None
-    try:
-        when = datetime.fromisoformat(ts)
-    except ValueError:
-        return None
-    when = when.astimezone(UTC)
-    if when < _EARLIEST or when > now + _ONE_DAY:
+    when = times.get(ts, _MISSING) if times is not None else _MISSING
+    if when is _MISSING:
+        when = _parse_ts(ts, now)
+        if times is not None:
+            times[ts] = when
+    if when is None:
         return None
     if etype == "track" and not name:
         return None
     if etype in _NEEDS_GUIDE and not guide:
         return None
     return Event(uid.lower(), etype, user_id, account_id, guide, step, name, props, when)
+
+
+def _parse_ts(ts: str, now: datetime) -> datetime | None:
+    """A timestamp `EventIn` surely accepts, as it would store it; else None."""
+    if not _TS_RE.fullmatch(ts):
+        return None
+    try:
+        when = datetime.fromisoformat(ts).astimezone(UTC)
+    except ValueError:
+        return None
+    if when < _EARLIEST or when > now + _ONE_DAY:
+        return None
+    return when
+
+
+def _flat_within_limits(props: dict[str, Any]) -> bool:
+    """`within_limits` for the usual flat properties object, without its stack."""
+    if len(props) > MAX_KEYS:
+        return False
+    for k, v in props.items():
+        if type(k) is not str or len(k) > 200 or "\x00" in k:
+            return False
+        t = type(v)
+        if t is str:
+            if len(v) > MAX_STRING or "\x00" in v:
+                return False
+        elif t is int:
+            if v > MAX_INT or v < -MAX_INT:
+                return False
+        elif t is not bool and v is not None:
+            return within_limits(props)  # nested or float: the general walk
+    return True
 
 
 _MISSING = object()

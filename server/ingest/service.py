@@ -43,9 +43,10 @@ def validate_events(raw: list[Any]) -> tuple[list[tuple[int, Event, str]], list[
     valid: list[tuple[int, Event, str]] = []
     rejected: list[dict[str, Any]] = []
     now = datetime.now(UTC)
+    times: dict[str, datetime | None] = {}
     dumps = orjson.dumps
     for index, item in enumerate(raw):
-        event = fast_event(item, now)
+        event = fast_event(item, now, times)
         if event is None:
             try:
                 event = Event.of(EventIn.model_validate(item))
@@ -155,15 +156,17 @@ def _insert_chunk(
         + " ON CONFLICT (environment_id, uuid) DO NOTHING RETURNING uuid"
     )
     ts = fast.ts
-    received: dict[datetime, Any] = {}  # one conversion per request, not per row
+    stamps: dict[datetime, Any] = {}  # timestamps repeat within and across batches
     params: list[Any] = []
     for e, props, at in chunk:
-        r = received.get(at)
+        r = stamps.get(at)
         if r is None:
-            r = received[at] = ts(at)
+            r = stamps[at] = ts(at)
+        t = stamps.get(e.timestamp)
+        if t is None:
+            t = stamps[e.timestamp] = ts(e.timestamp)
         params += [
-            env_id, e.id, e.type, e.name, e.user_id, e.account_id, e.guide, e.step, props,
-            ts(e.timestamp), r,
+            env_id, e.id, e.type, e.name, e.user_id, e.account_id, e.guide, e.step, props, t, r,
         ]
     cur.execute(sql, params)
     return [r[0] for r in cur.fetchall()]
