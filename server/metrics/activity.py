@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from ..models.rollup import ACCOUNT, USER, MetricActivityDay, MetricFirstSeen
+from .cache import cached
 from .days import Period
 
 Level = Literal["user", "account"]
@@ -40,14 +41,18 @@ class Active:
     accounts: list[str]
 
 
+@cached
 def active_ids(*, session: Session, environment_id: int, period: Period,
-               level: Level = "user") -> set[str]:
-    """Subjects with any event in the period (METRICS.md: "active" = any event)."""
+               level: Level = "user") -> frozenset[str]:
+    """Subjects with any event in the period (METRICS.md: "active" = any event).
+
+    A frozenset: the result is shared through the cache (cache.py)."""
     stmt = (sa.select(_act.c.subject_id).distinct()
             .where(_in(environment_id, level), _act.c.day.between(period.first, period.last)))
-    return {row[0] for row in session.execute(stmt)}
+    return frozenset(row[0] for row in session.execute(stmt))
 
 
+@cached
 def active(*, session: Session, environment_id: int, period: Period) -> Active:
     """Active users and active accounts in the period, each sorted by id."""
     return Active(
