@@ -188,6 +188,27 @@ def _password_link(settings: Settings, token: str) -> str:
     return f"{settings.public_url.rstrip('/')}/admin/password/{token}"
 
 
+def _email_password_link(settings: Settings, user, token: str) -> None:  # type: ignore[no-untyped-def]
+    """With a mail server (SHIRUBE_SMTP_URL), also email the link; say how it went."""
+    if not settings.mail_enabled:
+        return
+    from . import mail
+    from .admin.i18n import LANGUAGES, load_catalogs
+    from .admin.templating import make_environment
+
+    lang = user.locale if user.locale in LANGUAGES else "en"
+    content = mail.render(make_environment(), load_catalogs()[lang], lang,
+                          "admin/auth/mail_password.html", email=user.email,
+                          link=_password_link(settings, token),
+                          hours=settings.password_link_hours, reason="admin")
+    problem = mail.deliver(settings, mail.compose(settings=settings, to=user.email,
+                                                  content=content), what="password link")
+    if problem:
+        print(f"shirube: warning: the link was not emailed: {problem}", file=sys.stderr)
+    else:
+        print(f"The link was also emailed to {user.email}.")
+
+
 def cmd_createuser(args: argparse.Namespace) -> int:
     """An admin user with a workspace role, and a one-time link to set their password."""
     from .admin import accounts
@@ -216,11 +237,12 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     print(f"{user.email} is {args.role} of workspace {ws.name!r} ({ws.slug}).")
     print(f"Set the password within {settings.password_link_hours} h (one-time link):")
     print(f"  {_password_link(settings, token)}")
+    _email_password_link(settings, user, token)
     return 0
 
 
 def cmd_resetpassword(args: argparse.Namespace) -> int:
-    """Print a one-time link to set a new password (no mail server needed)."""
+    """Print a one-time link to set a new password (also emailed when SMTP is configured)."""
     from .admin import accounts
     from .models.types import utcnow
 
@@ -239,6 +261,7 @@ def cmd_resetpassword(args: argparse.Namespace) -> int:
     print(f"One-time link to set a new password for {user.email} "
           f"(valid {settings.password_link_hours} h):")
     print(f"  {_password_link(settings, token)}")
+    _email_password_link(settings, user, token)
     return 0
 
 

@@ -64,6 +64,14 @@ class Settings:
     password_link_hours: int = 24
     # Invitation links expire after this many days.
     invitation_days: int = 7
+    # The mail server for password links and invitations; empty = none (links are shown
+    # or printed instead). smtp://user:pass@host:587 (STARTTLS), smtps://user:pass@host:465
+    # (TLS from the start), smtp://host:25 (a local relay).
+    smtp_url: str = ""
+    # The From address of those emails ("Shirube <noreply@example.com>"); required with smtp_url.
+    mail_from: str = ""
+    # Each step of an SMTP conversation (connect, TLS, each command) waits at most this long.
+    smtp_timeout_seconds: int = 10
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -117,6 +125,28 @@ class Settings:
                                 "SHIRUBE_INVITATION_DAYS must be at least 1")
         if self.max_sdk_batch < 1 or self.max_event_body_bytes < 1024:
             raise SettingsError("event limits must be positive (max_sdk_batch ≥ 1, body ≥ 1 KiB)")
+        self._validate_mail()
+
+    def _validate_mail(self) -> None:
+        from .mail import MailSettingsError, parse_mail_from, parse_smtp_url
+
+        if not self.smtp_url:
+            return
+        if not 1 <= self.smtp_timeout_seconds <= 300:
+            raise SettingsError("SHIRUBE_SMTP_TIMEOUT_SECONDS must be between 1 and 300")
+        try:
+            parse_smtp_url(self.smtp_url, timeout=self.smtp_timeout_seconds)
+            if not self.mail_from.strip():
+                raise MailSettingsError("SHIRUBE_MAIL_FROM is required when SHIRUBE_SMTP_URL "
+                                        "is set (e.g. Shirube <noreply@example.com>)")
+            parse_mail_from(self.mail_from)
+        except MailSettingsError as exc:
+            raise SettingsError(str(exc)) from None
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Whether a mail server is configured (password links and invitations are emailed)."""
+        return bool(self.smtp_url)
 
     @property
     def secure_cookies(self) -> bool:

@@ -130,6 +130,29 @@ def authenticate(*, session: Session, email: str, password: str, ip: str,
     return SignIn(user)
 
 
+@dataclass(frozen=True, slots=True)
+class ResetRequest:
+    user: AdminUser | None  # the active account of that address; None for any other
+    blocked_for: timedelta | None = None
+
+
+def password_reset_request(*, session: Session, email: str, ip: str,
+                           now: datetime) -> ResetRequest:
+    """A "forgot your password" request, under its own throttle per (email, IP).
+
+    Every request counts (like a failed sign-in, in a separate record): three are free, then
+    each waits twice as long (2 s, 4 s… 15 min). Unknown and inactive addresses count the
+    same and give no user. The caller commits.
+    """
+    key = "password-reset\n" + email.strip().lower()[:254]
+    wait = throttle.blocked_for(session=session, email=key, ip=ip, now=now)
+    if wait is not None:
+        return ResetRequest(None, wait)
+    throttle.record_failure(session=session, email=key, ip=ip, now=now)
+    user = user_by_email(session=session, email=email)
+    return ResetRequest(user if user is not None and user.is_active else None)
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

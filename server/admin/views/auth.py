@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from email.message import EmailMessage
+
 from sqlmodel import select
 from starlette.responses import RedirectResponse, Response
 
+from ... import mail
 from ...models import Workspace
 from ...models.admin import AdminUser, WorkspaceMember
 from ...security import totp
 from ...security.sessions import create_session, revoke_session
 from .. import accounts, audit
 from ..context import AdminContext, Denied
-from ..i18n import N_
+from ..i18n import LANGUAGES, N_
 from ..site import AdminSite
+
+log = logging.getLogger("shirube.admin")
 
 MESSAGES = {
     "signed-out": N_("You are signed out."),
@@ -60,7 +66,8 @@ def login(ctx: AdminContext) -> Response:
         return RedirectResponse(nxt or ctx.url("home"), status_code=303)
     values = {"email": ctx.field("email"), "next": nxt,
               "message": MESSAGES.get(ctx.request.query_params.get("msg", ""), ""),
-              "signup": accounts.signup_open(session=ctx.db, mode=ctx.settings.admin_signup)}
+              "signup": accounts.signup_open(session=ctx.db, mode=ctx.settings.admin_signup),
+              "mail_enabled": ctx.settings.mail_enabled}
     if ctx.request.method == "GET":
         return ctx.render("admin/auth/login.html", error="", **values)
     result = accounts.authenticate(session=ctx.db, email=ctx.field("email"),
@@ -163,6 +170,76 @@ def password_link(ctx: AdminContext) -> Response:
     return ctx.redirect("login", q_msg="password-set")
 
 
+def mail_language(user: AdminUser | None, fallback: str) -> str:
+    """The language of an email to `user`: their own choice, else `fallback`."""
+    return user.locale if user is not None and user.locale in LANGUAGES else fallback  # type: ignore[return-value]
+
+
+def password_mail(ctx: AdminContext, user: AdminUser, token: str, *, reason: str) -> EmailMessage:
+    """The email with a one-time set-password link, in the user's language."""
+    lang = mail_language(user, ctx.lang)
+    link = ctx.settings.public_url.rstrip("/") + ctx.url("password-link", token=token)
+    content = mail.render(ctx.runtime.jinja, ctx.runtime.catalogs[lang], lang,
+                          "admin/auth/mail_password.html", email=user.email, link=link,
+                          hours=ctx.settings.password_link_hours, reason=reason)
+    return mail.compose(settings=ctx.settings, to=user.email, content=content)
+
+
+def forgot_password(ctx: AdminContext) -> Response:
+    """Email a one-time link to set a new password (when a mail server is configured).
+
+    The answer never tells whether the address has an account: the same page and the same
+    throttle for every address, and every request opens the same mail-server session
+    (connect, TLS, sign-in), so "the mail server is unreachable" is reported to everyone
+    alike. Only then, for an active account, a link is made and sent; a refusal of that
+    message is logged and audited, not shown (showing it would reveal the account).
+    """
+    hours = ctx.settings.password_link_hours
+    page = {"mail_enabled": ctx.settings.mail_enabled, "hours": hours, "sent": False,
+            "email": ctx.field("email")[:254], "error": "", "field_error": ""}
+    if ctx.request.method == "GET" or not ctx.settings.mail_enabled:
+        return ctx.render("admin/auth/forgot.html", **page)
+    try:
+        email = accounts.normalise_email(page["email"])
+    except accounts.AccountError as exc:
+        return ctx.render("admin/auth/forgot.html", status=422,
+                          **{**page, "field_error": ctx._(str(exc))})
+    asked = accounts.password_reset_request(session=ctx.db, email=email, ip=ctx.ip, now=ctx.now)
+    if asked.blocked_for is not None:
+        seconds = max(1, int(asked.blocked_for.total_seconds() + 0.999))
+        resp = ctx.render("admin/auth/forgot.html", status=429, **{
+            **page, "error": ctx._("Too many requests for this address. "
+                                   "Try again in %(n)s seconds.", n=seconds)})
+        resp.headers["retry-after"] = str(seconds)
+        return resp
+    ctx.db.commit()  # the request counts even if the mail server then hangs
+    user, delivery = asked.user, "sent"
+    try:
+        with mail.Connection(ctx.settings) as conn:
+            if user is not None:
+                token = accounts.new_password_link(session=ctx.db, user=user, now=ctx.now,
+                                                   hours=hours)
+                ctx.db.commit()
+                try:
+                    conn.send(password_mail(ctx, user, token, reason="forgot"))
+                except mail.MailError as exc:
+                    log.warning("password reset email for user %s not sent: %s", user.id, exc)
+                    delivery = "refused"
+    except mail.MailError as exc:
+        log.warning("password reset email not sent: %s", exc)
+        delivery = "unreachable"
+    if user is not None:
+        audit.record(session=ctx.db, action="user.password.reset_request", workspace_id=None,
+                     user=user, ip=ctx.ip, now=ctx.now, object_type="user", object_id=user.id,
+                     details={"delivery": delivery})
+    if delivery == "unreachable":
+        return ctx.render("admin/auth/forgot.html", status=503, **{
+            **page, "email": email,
+            "error": ctx._("We cannot send email right now. Try again in a few minutes, or "
+                           "ask your administrator to run: shirube resetpassword EMAIL")})
+    return ctx.render("admin/auth/forgot.html", **{**page, "email": email, "sent": True})
+
+
 def register(site: AdminSite) -> None:
     both = ("GET", "POST")
     site.route("/", home, name="home", access="user")
@@ -170,5 +247,7 @@ def register(site: AdminSite) -> None:
     site.route("/login/totp", login_totp, name="login-totp", access="public", methods=both)
     site.route("/logout", logout, name="logout", access="user", methods=("POST",))
     site.route("/signup", signup, name="signup", access="public", methods=both)
+    site.route("/password/forgot", forgot_password, name="password-forgot", access="public",
+               methods=both)
     site.route("/password/{token}", password_link, name="password-link", access="public",
                methods=both)

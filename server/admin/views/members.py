@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 from sqlmodel import col, select
 from starlette.responses import Response
 
+from ... import mail
 from ...models import Workspace
 from ...models.admin import AdminUser, Invitation, WorkspaceMember
 from ...security.roles import is_role
 from .. import accounts, audit
 from ..context import AdminContext, Denied
 from ..i18n import N_
-from ..site import AdminSite, NavItem
+from ..site import ROLE_LABELS, AdminSite, NavItem
 
 MESSAGES = {
     "role": N_("Role changed."),
@@ -28,7 +31,8 @@ def _record(ctx: AdminContext, action: str, object_type: str, object_id: object,
 
 
 def member_list(ctx: AdminContext, status: int = 200, errors: dict[str, str] | None = None,
-                invite_values: dict[str, str] | None = None, link: str = "") -> Response:
+                invite_values: dict[str, str] | None = None, link: str = "",
+                mailed: str = "", mailed_to: str = "") -> Response:
     ws = ctx.workspace
     assert ws is not None
     members = ctx.db.exec(
@@ -46,6 +50,8 @@ def member_list(ctx: AdminContext, status: int = 200, errors: dict[str, str] | N
     return ctx.render("admin/member/list.html", status=status, members=members,
                       invitations=invitations, errors=errors or {},
                       invite=invite_values or {"email": "", "role": "viewer"}, link=link,
+                      mailed=mailed, invite_email=mailed_to,
+                      mail_enabled=ctx.settings.mail_enabled,
                       message=MESSAGES.get(ctx.request.query_params.get("msg", ""), ""))
 
 
@@ -99,9 +105,30 @@ def invite(ctx: AdminContext) -> Response:
     except accounts.AccountError as exc:
         ctx.db.rollback()
         return member_list(ctx, 422, {exc.field or "email": ctx._(str(exc))}, values)
-    _record(ctx, "invitation.create", "invitation", inv.id, email=inv.email, role=inv.role)
     link = ctx.settings.public_url.rstrip("/") + ctx.url("invite-accept", token=token)
-    return member_list(ctx, link=link)
+    if not ctx.settings.mail_enabled:
+        _record(ctx, "invitation.create", "invitation", inv.id, email=inv.email, role=inv.role)
+        return member_list(ctx, link=link)
+    ctx.db.commit()  # the invitation exists (its link shown) even if the mail server hangs
+    problem = mail.deliver(ctx.settings, invitation_mail(ctx, inv, link), what="invitation")
+    _record(ctx, "invitation.create", "invitation", inv.id, email=inv.email, role=inv.role,
+            emailed=not problem)
+    return member_list(ctx, link=link, mailed="failed" if problem else "sent",
+                       mailed_to=inv.email)
+
+
+def invitation_mail(ctx: AdminContext, inv: Invitation, link: str) -> EmailMessage:
+    """The invitation email, in the invitee's language if they have an account, else ours."""
+    from .auth import mail_language
+
+    assert ctx.user is not None and ctx.workspace is not None
+    lang = mail_language(accounts.user_by_email(session=ctx.db, email=inv.email), ctx.lang)
+    content = mail.render(ctx.runtime.jinja, ctx.runtime.catalogs[lang], lang,
+                          "admin/member/mail_invitation.html", link=link,
+                          inviter=ctx.user.name or ctx.user.email,
+                          workspace_name=ctx.workspace.name, role_label=ROLE_LABELS[inv.role],
+                          days=ctx.settings.invitation_days)
+    return mail.compose(settings=ctx.settings, to=inv.email, content=content)
 
 
 def revoke_invitation(ctx: AdminContext) -> Response:
