@@ -196,13 +196,15 @@ def _email_password_link(settings: Settings, user, token: str) -> None:  # type:
     from .admin.i18n import LANGUAGES, load_catalogs
     from .admin.templating import make_environment
 
-    lang = user.locale if user.locale in LANGUAGES else "en"
-    content = mail.render(make_environment(), load_catalogs()[lang], lang,
-                          "admin/auth/mail_password.html", email=user.email,
-                          link=_password_link(settings, token),
-                          hours=settings.password_link_hours, reason="admin")
-    problem = mail.deliver(settings, mail.compose(settings=settings, to=user.email,
-                                                  content=content), what="password link")
+    def build() -> mail.EmailMessage:
+        lang = user.locale if user.locale in LANGUAGES else "en"
+        content = mail.render(make_environment(), load_catalogs()[lang], lang,
+                              "admin/auth/mail_password.html", email=user.email,
+                              link=_password_link(settings, token),
+                              hours=settings.password_link_hours, reason="admin")
+        return mail.compose(settings=settings, to=user.email, content=content)
+
+    problem = mail.deliver(settings, build, what="password link")
     if problem:
         print(f"shirube: warning: the link was not emailed: {problem}", file=sys.stderr)
     else:

@@ -22,6 +22,7 @@ import re
 import smtplib
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -147,9 +148,13 @@ def render(jinja: Environment, translations: gettext.NullTranslations, lang: str
 def compose(*, settings: Settings, to: str, content: Rendered) -> EmailMessage:
     """A multipart/alternative message (text, then HTML) from SHIRUBE_MAIL_FROM to `to`."""
     sender = parse_mail_from(settings.mail_from)
+    try:  # one plain address: "a,b@x.test" must not become two recipients
+        recipient = Address(addr_spec=to)
+    except (ValueError, IndexError):
+        raise MailError(f"{to!r} is not an address this server can email") from None
     msg = EmailMessage()
     msg["From"] = sender
-    msg["To"] = to
+    msg["To"] = recipient
     msg["Subject"] = " ".join(content.subject.split())  # one line: no header injection
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     msg["Message-ID"] = make_msgid(domain=sender.domain)
@@ -234,11 +239,11 @@ def send(settings: Settings, message: EmailMessage, *,
         conn.send(message)
 
 
-def deliver(settings: Settings, message: EmailMessage, *, what: str,
+def deliver(settings: Settings, build: Callable[[], EmailMessage], *, what: str,
             ssl_context: ssl.SSLContext | None = None) -> str:
-    """Send and log the outcome: "" when sent, else the reason (already logged)."""
+    """Build a message, send it and log the outcome: "" when sent, else the reason (logged)."""
     try:
-        send(settings, message, ssl_context=ssl_context)
+        send(settings, build(), ssl_context=ssl_context)
     except MailError as exc:
         log.warning("could not send the %s email: %s", what, exc)
         return str(exc)

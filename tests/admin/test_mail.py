@@ -209,6 +209,14 @@ def test_an_invitation_whose_email_fails_still_shows_the_link(down_world):
     assert entry.details["emailed"] is False
 
 
+def test_an_address_that_cannot_be_emailed_is_reported_not_a_500(mail_world, inbox):  # noqa: F811
+    b = mail_world.browser("owner")
+    for email in ("team,someone@example.com", "ü@example.com"):
+        r = b.post("/admin/w/acme/invitations", {"email": email, "role": "viewer"})
+        assert r.status_code == 200 and "could not be sent" in r.text
+    assert inbox.messages == []
+
+
 def test_without_a_mail_server_the_printed_links_remain_the_way(world):
     b = world.browser()
     login = b.get("/admin/login")

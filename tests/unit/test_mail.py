@@ -161,7 +161,7 @@ def test_a_server_that_never_answers_times_out(caplog):
         port = silent.getsockname()[1]
         settings = Settings(smtp_url=f"smtp://mailer:{SECRET}@127.0.0.1:{port}",
                             mail_from=FROM, smtp_timeout_seconds=1)
-        problem = mail.deliver(settings, _message(settings), what="test")
+        problem = mail.deliver(settings, lambda: _message(settings), what="test")
     assert "no answer in time" in problem
     assert "no answer in time" in caplog.text and SECRET not in caplog.text
 
@@ -184,3 +184,12 @@ def test_the_templates_render_one_line_subjects():
                       role_label="Viewer", days=7)
     assert got.subject == "Ann Bcc: evil@example.com invited you to A & B <c> on Shirube"
     assert "A & B <c>" in got.text and "A &amp; B &lt;c&gt;" in got.html
+
+
+def test_only_one_plain_recipient_is_ever_addressed():
+    settings = Settings(smtp_url="smtp://127.0.0.1:25", mail_from=FROM)
+    for to in ("victim,attacker@example.com", "ü@example.com", "a b@example.com"):
+        with pytest.raises(mail.MailError):
+            _message(settings, to)
+        assert "not an address" in mail.deliver(settings, lambda t=to: _message(settings, t),
+                                                 what="test")

@@ -110,7 +110,8 @@ def invite(ctx: AdminContext) -> Response:
         _record(ctx, "invitation.create", "invitation", inv.id, email=inv.email, role=inv.role)
         return member_list(ctx, link=link)
     ctx.db.commit()  # the invitation exists (its link shown) even if the mail server hangs
-    problem = mail.deliver(ctx.settings, invitation_mail(ctx, inv, link), what="invitation")
+    problem = mail.deliver(ctx.settings, lambda: invitation_mail(ctx, inv, link),
+                           what="invitation")
     _record(ctx, "invitation.create", "invitation", inv.id, email=inv.email, role=inv.role,
             emailed=not problem)
     return member_list(ctx, link=link, mailed="failed" if problem else "sent",
