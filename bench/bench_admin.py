@@ -28,26 +28,20 @@ PAGES = ["", "/guides?guide=welcome-tour", "/features?feature=new-report", "/nps
          "/overview.csv?table=tiers"]
 
 
-def _client(url: str):  # type: ignore[no-untyped-def]
+def sign_in(app, settings):  # type: ignore[no-untyped-def]
+    """A TestClient signed in as a new owner of the first workspace, and its slug."""
     from sqlmodel import select
     from starlette.testclient import TestClient
 
     from server.admin import accounts
-    from server.app import create_app
-    from server.demo import seed_demo
     from server.models import Workspace
     from server.models.admin import AdminUser
     from server.models.types import utcnow
     from server.security.sessions import cookie_name, create_session
-    from server.settings import Settings
 
-    settings = Settings(database_url=url, environment="test")
-    t = time.perf_counter()
-    seed_demo(settings, origins=["http://localhost:8000"], users=2000, out=io.StringIO())
-    seeded = time.perf_counter() - t
-    app = create_app(settings)
     with app.state.db.session() as s:
-        user = AdminUser(email="bench@example.com", name="Bench", password_hash="x")
+        user = AdminUser(email=f"bench-{time.time_ns()}@example.com", name="Bench",
+                         password_hash="x")
         s.add(user)
         s.flush()
         ws = s.exec(select(Workspace)).first()
@@ -58,6 +52,20 @@ def _client(url: str):  # type: ignore[no-untyped-def]
         slug = ws.slug
     client = TestClient(app, base_url="https://testserver")
     client.cookies.set(cookie_name(settings.secure_cookies), token)
+    return client, slug
+
+
+def _client(url: str):  # type: ignore[no-untyped-def]
+    from server.app import create_app
+    from server.demo import seed_demo
+    from server.settings import Settings
+
+    settings = Settings(database_url=url, environment="test")
+    t = time.perf_counter()
+    seed_demo(settings, origins=["http://localhost:8000"], users=2000, out=io.StringIO())
+    seeded = time.perf_counter() - t
+    app = create_app(settings)
+    client, slug = sign_in(app, settings)
     return client, f"/admin/w/{slug}/e/demo/analytics", seeded, app
 
 

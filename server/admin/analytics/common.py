@@ -36,17 +36,29 @@ class Page:
 Builder = Callable[[AdminContext, Filters], Page]
 
 
+def _route(ctx: AdminContext, name: str) -> str:
+    """`ctx.url(name) + "?"`, resolved once per request: a page links thousands of rows
+    (every account of the health table) and each lookup walks the route table."""
+    store: dict[str, str] | None = getattr(ctx.request.state, "analytics_routes", None)
+    if store is None:
+        store = {}
+        ctx.request.state.analytics_routes = store
+    if name not in store:
+        store[name] = ctx.url(name) + "?"
+    return store[name]
+
+
 def people_url(ctx: AdminContext, f: Filters, **params: Any) -> str:
     """The list of the people behind a count (`set=…` and its parameters)."""
-    return ctx.url("analytics-people") + "?" + f.qs(**params)
+    return _route(ctx, "analytics-people") + f.qs(**params)
 
 
 def user_url(ctx: AdminContext, f: Filters, user_id: str) -> str:
-    return ctx.url("analytics-user") + "?" + f.qs(id=user_id)
+    return _route(ctx, "analytics-user") + f.qs(id=user_id)
 
 
 def account_url(ctx: AdminContext, f: Filters, account_id: str) -> str:
-    return ctx.url("analytics-account") + "?" + f.qs(id=account_id)
+    return _route(ctx, "analytics-account") + f.qs(id=account_id)
 
 
 def has_route(ctx: AdminContext, name: str) -> bool:
