@@ -173,11 +173,14 @@ async def bootstrap(request: Request) -> Response:
         key = _key(request, body)
         data, signature = _parse_bootstrap(body)
         fast = state.fast
+        # One statement: environment (key -> id, guides_version), user, account, states;
+        # on PostgreSQL off the event loop (FastSQL.read), which serves others meanwhile.
+        snapshot = await fast.read(
+            lambda conn: read_snapshot(fast, conn, key, data.user_id, data.account_id)
+        )
+        if snapshot is None:
+            raise ApiError(401, "unauthorized", "unknown publishable key")
         with fast.connection() as conn:
-            # One statement: environment (key -> id, guides_version), user, account, states.
-            snapshot = read_snapshot(fast, conn, key, data.user_id, data.account_id)
-            if snapshot is None:
-                raise ApiError(401, "unauthorized", "unknown publishable key")
             entry = state.guide_cache.resolve(state.db, snapshot.environment_id, snapshot.version)
             origin = _check_origin(request, entry)
             now = datetime.now(UTC)

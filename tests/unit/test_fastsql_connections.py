@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
 
 from server.db import Database
@@ -51,3 +54,41 @@ def test_disposing_the_engine_closes_the_kept_connections(db: Database) -> None:
     assert len(fast._idle) == 1
     db.hot_engine.dispose()
     assert fast._idle == []
+
+
+def test_read_runs_the_query_off_the_event_loop_on_postgresql(db: Database) -> None:
+    fast = _fast(db)
+
+    def query(conn: object, value: int) -> tuple[int, str]:
+        cur = conn.cursor()  # type: ignore[attr-defined]
+        cur.execute(fast.sql("SELECT ?"), (value,))
+        got = cur.fetchone()[0]
+        cur.close()
+        return got, threading.current_thread().name
+
+    def failing(conn: object) -> None:
+        cur = conn.cursor()  # type: ignore[attr-defined]
+        fast.begin_write(cur)
+        raise LookupError("nope")
+
+    async def main() -> tuple[tuple[int, str], ...]:
+        results = await asyncio.gather(*(fast.read(query, i) for i in range(20)))
+        with pytest.raises(LookupError):
+            await fast.read(failing)
+        return tuple(results)
+
+    results = asyncio.run(main())
+    assert [v for v, _ in results] == list(range(20))
+    threads = {name for _, name in results}
+    if fast.is_sqlite:  # in-process: inline, no thread hop
+        assert threads == {threading.current_thread().name}
+    else:
+        assert all(name.startswith("fastsql-read") for name in threads)
+    # Whatever was kept is clean: no transaction left open by the failed read.
+    with fast.connection() as conn:
+        cur = conn.cursor()
+        fast.begin_write(cur)
+        fast.commit(cur)
+        cur.close()
+    db.hot_engine.dispose()
+    assert fast._idle == [] and fast._executor is None
