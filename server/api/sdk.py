@@ -228,9 +228,10 @@ async def events(request: Request) -> Response:
                 "payload_too_large",
                 f"events: {len(raw)} events, at most {state.settings.max_sdk_batch} per batch",
             )
-        with state.fast.connection() as conn:
-            entry = _entry(request, conn, key)
-            origin = _check_origin(request, entry)
+        # On PostgreSQL the key lookup runs in FastSQL's read threads (the loop keeps
+        # validating other batches meanwhile); on SQLite inline.
+        entry = await state.fast.read(lambda conn: _entry(request, conn, key))
+        origin = _check_origin(request, entry)
         batch = prepare_batch(raw)
         result = await state.intake_writer.write(
             environment_id=entry.environment_id, batch=batch, now=datetime.now(UTC)
