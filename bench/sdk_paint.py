@@ -20,6 +20,8 @@ import json
 import statistics
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -105,6 +107,20 @@ def setup(url: str, base: str) -> dict[str, str]:
     return keys
 
 
+@contextmanager
+def paint_server() -> Iterator[tuple[str, dict[str, str]]]:
+    """A fresh SQLite database with the paint and demo guides, and shirube serving it: (base URL, keys)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = sqlite_url(Path(tmp), "paint")
+        migrate(url)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        keys = setup(url, base)
+        env = {**server_env(url), "SHIRUBE_DEMO": "1", "SHIRUBE_PUBLIC_URL": base}
+        with running("shirube", shirube_command(port, 1), port, env):
+            yield base, keys
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=10)
@@ -114,14 +130,8 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as tmp:
-        url = sqlite_url(Path(tmp), "paint")
-        migrate(url)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        keys = setup(url, base)
-        env = {**server_env(url), "SHIRUBE_DEMO": "1", "SHIRUBE_PUBLIC_URL": base}
-        with running("shirube", shirube_command(port, 1), port, env), sync_playwright() as pw:
+    with paint_server() as (base, keys):
+        with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
             paint: dict[str, list[tuple[float, float]]] = {k: [] for k in GUIDES}
             for run in range(args.runs + 1):  # run 0 warms the server and the HTTP cache; not counted
