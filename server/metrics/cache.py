@@ -21,8 +21,9 @@ As a backstop for a change none of these sees (a direct SQL edit of traits; the 
 83,521 checksum collision), no entry is served older than `MAX_AGE_SECONDS`.
 
 Nested cached calls (lifecycle → breadth, threshold) reuse the version read by the
-outermost call. Results are shared, so callers must treat them as read-only (they are
-frozen dataclasses; their lists and dicts are never mutated by the callers in this repo).
+outermost call; an admin analytics request reads it once (`pin`, after its rollup
+refresh). Results are shared, so callers must treat them as read-only (they are frozen
+dataclasses; their lists and dicts are never mutated by the callers in this repo).
 """
 
 from __future__ import annotations
@@ -58,6 +59,16 @@ _state = MetricRollupState.__table__  # type: ignore[attr-defined]
 _user = EndUser.__table__  # type: ignore[attr-defined]
 _account = Account.__table__  # type: ignore[attr-defined]
 _member = AccountMembership.__table__  # type: ignore[attr-defined]
+
+
+_PIN = "shirube.metrics.data_version"
+
+
+def pin(session: Session, environment_id: int) -> None:
+    """Read the data version once for the rest of `session`'s life (one admin request,
+    which calls a dozen metric functions): every cached call on this session for this
+    environment uses it instead of reading it again. Call it after refreshing rollups."""
+    session.info[_PIN] = (environment_id, data_version(session, environment_id))
 
 
 def clear() -> None:
@@ -154,8 +165,11 @@ def cached(func: F) -> F:
                                     if k != "session"))
         except TypeError:
             return func(*args, session=session, environment_id=environment_id, **params)
-        outer = _current.get()
-        version = outer if outer is not None else data_version(session, environment_id)
+        version = _current.get()
+        if version is None:
+            pinned = session.info.get(_PIN)
+            version = pinned[1] if pinned is not None and pinned[0] == environment_id \
+                else data_version(session, environment_id)
         bind = session.get_bind()
         key = (str(bind.url), environment_id, name, frozen, version)
         now = time.monotonic()

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from starlette.responses import RedirectResponse, Response
 
+from ...metrics import cache
 from ...metrics.days import Period
 from ...metrics.people import user_accounts
 from ...metrics.rollup import refresh_rollups, rollups_pending
@@ -139,9 +140,11 @@ def switch_env(ctx: AdminContext, route: str) -> Response | None:
 
 
 def fresh_rollups(ctx: AdminContext) -> None:
-    """Fold events that arrived since the rollups' watermark (as the REST routes do)."""
+    """Fold events that arrived since the rollups' watermark (as the REST routes do), then
+    read the metrics cache's data version once for this request (server/metrics/cache.py)."""
     assert ctx.environment is not None
     env_id: int = ctx.environment.id  # type: ignore[assignment]
     if rollups_pending(session=ctx.db, environment_id=env_id):
         refresh_rollups(session=ctx.db, environment_id=env_id, now=ctx.now)
         ctx.db.flush()
+    cache.pin(ctx.db, env_id)  # one data-version read for the whole request
