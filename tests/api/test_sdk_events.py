@@ -233,3 +233,25 @@ def test_nul_characters_are_rejected_per_event_not_a_server_error(sdk, db):
     assert r.status_code == 400 and "NUL" in r.json()["error"]["message"]
     r = sdk.bootstrap("u1", {"nick": "a\x00b"})
     assert r.status_code == 400
+
+
+def test_a_batch_whose_commit_fails_is_a_503_in_the_error_shape_and_nothing_is_stored(sdk, db):
+    from tests.unit.test_intake_writer import _DROP_PROBE, _FAIL_AT_COMMIT
+
+    with db.engine.begin() as conn:
+        for sql in _FAIL_AT_COMMIT[db.dialect]:
+            conn.exec_driver_sql(sql)
+    try:
+        r = sdk.send([event(), event(user_id="fail-at-commit"), event()])
+    finally:
+        with db.engine.begin() as conn:
+            for sql in _DROP_PROBE[db.dialect]:
+                conn.exec_driver_sql(sql)
+    assert r.status_code == 503, r.text
+    assert r.json()["error"]["code"] == "storage_unavailable"
+    assert set(r.json()["error"]) == {"code", "message", "details"}
+    assert r.headers["retry-after"] == "1"
+    assert r.headers["access-control-allow-origin"] == ORIGIN
+    assert count(db, "SELECT count(*) FROM event") == 0
+    # Resending the same kind of batch once the fault is gone stores it.
+    assert sdk.send([event(), event()]).json()["accepted"] == 2
