@@ -110,15 +110,17 @@ export function runGuide(host, g, o) {
       var r = el.getBoundingClientRect();
       if (r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > innerWidth) el.scrollIntoView({ block: 'center' });
     }
-    // Placed in the same task (painted once, in place), then it takes focus.
+    // Resolves once the card is placed (in the microtasks of this task: before the first
+    // frame): then it is visible and takes focus.
     var open = (c) => {
       host.root.append(b);
-      el ? anchor(c, el, b, st.placement, bd && bd.hole, lost) : bd && bd.hole();
-      if (c.disposed) return; // the target went away at once (lost)
-      box = b;
-      focus(b.querySelector('[data-testid=shirube-next],[data-testid=shirube-done]') || b);
+      return (el ? anchor(c, el, b, st.placement, bd && bd.hole, lost) : Promise.resolve(bd && bd.hole())).then(() => {
+        if (c.disposed) return;
+        box = b;
+        focus(b.querySelector('[data-testid=shirube-next],[data-testid=shirube-done]') || b);
+      });
     };
-    if (kind != 'hotspot') return open(s), s.disposed || visible();
+    if (kind != 'hotspot') return open(s).then(() => s.disposed || visible());
     var cd; // the open card's disposer
     var bt = beacon(s, host.root, g, i, el, (b.querySelector('h2') || {}).textContent || g.name, lost, (on) => {
       if (cd) cd.dispose();

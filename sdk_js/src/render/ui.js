@@ -1,8 +1,8 @@
 // The pieces every guide type shares: element/button builders, the one card (modal,
-// tooltip, tour step, hotspot popup, banner, checklist panel), anchoring to a target
-// (place.js), the hotspot beacon, and keyboard/focus handling.
+// tooltip, tour step, hotspot popup, banner, checklist panel), anchoring to a target with
+// floating-ui, the hotspot beacon, and keyboard/focus handling.
+import { arrow, autoUpdate, computePosition, flip, offset, shift } from '@floating-ui/dom';
 import { fragment } from './content.js';
-import { place } from './place.js';
 
 var uid = 0;
 
@@ -63,79 +63,69 @@ export function card(d, g, kind, o) {
 }
 
 /**
- * Call `fn` now and (at most once per frame) whenever `ref` or `fl` may have moved: any
- * scroll (capture: nested scrollers too), a viewport resize, either box resized, or `ref`
- * moved by a layout shift or a transform (an IntersectionObserver whose root is shrunk to
- * `ref`'s own box notices when it leaves it); `lost` instead when `ref` left the document.
+ * Call `fn` once now — so a card is placed before it is first painted — then (at most
+ * once per frame) whenever `ref` or `fl` may have moved (floating-ui's autoUpdate: scroll,
+ * resize, layout shifts); `lost` instead when `ref` left the document.
  */
 function follow(d, ref, fl, fn, lost) {
   var raf = 0;
-  var io;
-  var tick = () => { raf = raf || requestAnimationFrame(run); };
-  var watch = (th) => {
-    var r = ref.getBoundingClientRect();
-    var de = document.documentElement;
-    var first = 1;
-    if (io) io.disconnect();
-    io = new IntersectionObserver((es) => {
-      var q = es[es.length - 1].intersectionRatio;
-      if (!first) return tick();
-      first = 0;
-      // Partly clipped (a scroller, the viewport edge): watch for that ratio changing instead.
-      if (Math.abs(q - th) > 1e-3) watch(q || 1e-7);
-    }, {
-      rootMargin: [r.top, de.clientWidth - r.right, de.clientHeight - r.bottom, r.left].map((v) => -Math.floor(v) + 'px').join(' '),
-      threshold: th,
-    });
-    io.observe(ref);
-  };
-  function run() {
+  var run = () => {
     raf = 0;
     // The page re-rendered and dropped the target: find it again rather than float at 0,0.
-    if (d.disposed) return;
-    if (!ref.isConnected) return lost && lost();
-    fn();
-    watch(1);
-  }
-  var ro = d.observe(new ResizeObserver(tick));
-  ro.observe(ref);
-  ro.observe(fl);
-  d.listen(window, 'scroll', tick, { capture: true, passive: true });
-  d.listen(window, 'resize', tick);
-  d.add(() => {
-    cancelAnimationFrame(raf);
-    if (io) io.disconnect();
-  });
+    if (!d.disposed) ref.isConnected ? fn() : lost && lost();
+  };
+  d.add(() => cancelAnimationFrame(raf));
   run();
+  // autoUpdate also calls back once at once: that one is already done above.
+  var first = 1;
+  d.add(autoUpdate(ref, fl, () => {
+    if (first) first = 0;
+    else raf = raf || requestAnimationFrame(run);
+  }));
 }
 
 var px = (s, k, v) => { s.setProperty(k, Math.round(v) + 'px'); };
 var SIDE = { top: 'bottom', right: 'left', bottom: 'top', left: 'right' };
 
 /**
- * Position `box` (already in the shadow root) next to `ref` with an arrow, at once (no
- * frame waits: it is placed before it is first painted) and again whenever either moves;
- * `also(rect)` runs on every update (the backdrop's cut-out).
+ * Position `box` (already in the shadow root, hidden until placed) next to `ref` with an
+ * arrow, with floating-ui; `also(rect)` runs on every update (the backdrop's cut-out).
+ * The first placement starts in the task that creates the card and settles in its
+ * microtasks (computePosition's work is synchronous behind its promise), so the first
+ * frame already shows the card in place.
+ * @returns {Promise<void>} resolves after the first placement
  */
 export function anchor(d, ref, box, placement, also, lost) {
   var ar = h('div', { t: 'arrow' });
   var s = box.style;
-  var as = ar.style;
   box.append(ar);
   d.add(() => ar.remove()); // a hotspot's card is anchored again on each open
-  follow(d, ref, box, () => {
-    var r = ref.getBoundingClientRect();
-    var de = document.documentElement;
-    if (also) also(r);
-    var p = place(r, box.offsetWidth, box.offsetHeight, de.clientWidth, de.clientHeight, placement);
-    px(s, 'left', p.x);
-    px(s, 'top', p.y);
-    box.setAttribute('data-placement', p.p);
-    as.cssText = '';
-    if (p.ax != null) px(as, 'left', p.ax);
-    if (p.ay != null) px(as, 'top', p.ay);
-    px(as, SIDE[p.p.split('-')[0]], -5);
-  }, lost);
+  s.setProperty('visibility', 'hidden');
+  return new Promise((res) => {
+    follow(d, ref, box, () => {
+      if (also) also(ref.getBoundingClientRect());
+      computePosition(ref, box, {
+        strategy: 'fixed',
+        placement: placement || 'bottom',
+        // No room on either side (a narrow phone): fall back to below/above. A target taller
+        // than the viewport leaves no room at all: shift on both axes keeps the card on screen.
+        middleware: [offset(12), flip({ padding: 8, crossAxis: false, fallbackAxisSideDirection: 'end' }), shift({ padding: 8, crossAxis: true }), arrow({ element: ar, padding: 8 })],
+      }).then((p) => {
+        if (d.disposed) return;
+        var a = p.middlewareData.arrow;
+        var as = ar.style;
+        px(s, 'left', p.x);
+        px(s, 'top', p.y);
+        s.removeProperty('visibility');
+        box.setAttribute('data-placement', p.placement);
+        as.cssText = '';
+        if (a.x != null) px(as, 'left', a.x);
+        if (a.y != null) px(as, 'top', a.y);
+        px(as, SIDE[p.placement.split('-')[0]], -5);
+        res();
+      }, res);
+    }, lost);
+  });
 }
 
 /**
