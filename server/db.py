@@ -96,3 +96,19 @@ class Database:
         self.engine.dispose()
         if self.hot_engine is not self.engine:
             self.hot_engine.dispose()
+
+
+def analyze(conn: sa.Connection) -> None:
+    """Refresh the planner's statistics of Shirube's own tables.
+
+    On PostgreSQL a bare ``ANALYZE`` visits every table of the database, other schemas
+    included, and can deadlock with whatever else runs there (another tenant's schema,
+    a TRUNCATE); naming our tables keeps it to the schema on the search path."""
+    if conn.dialect.name != "postgresql":
+        conn.exec_driver_sql("ANALYZE")
+        return
+    from .models import metadata
+
+    quote = conn.dialect.identifier_preparer.quote
+    names = sorted(metadata.tables)
+    conn.exec_driver_sql("ANALYZE " + ", ".join(quote(n) for n in names))

@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .db import Database
+from .db import Database, analyze
 from .delivery.bootstrap import traits_hash
 from .fastsql import FastSQL
 from .ingest.service import ingest_events
@@ -294,7 +294,7 @@ def _fold_and_analyze(db: Database, environment_id: int, now: datetime) -> None:
                         lag_seconds=0)
         session.commit()
     with db.write_engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
+        analyze(conn)
 
 
 def seed_history(db: Database, *, environment_id: int, users: int, seed: int = 7) -> dict[str, Any]:
