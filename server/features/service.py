@@ -3,6 +3,11 @@
 Functions take a session and plain values and never commit. Any change to what the SDK
 receives (a live feature's key or rules) bumps `environment.guides_version` in the same
 transaction: bootstrap caches features with the guides (server/delivery/cache.py).
+
+Creating a feature or changing its URL or event rules also rebuilds its rows of the
+`metric_feature_day` rollup from the stored events (`server.metrics.rollup.rebuild_feature`),
+so the metrics count URL and event rules retroactively, exactly as usage.py does. The
+guides_version bump changes the metrics cache's data version too (server/metrics/cache.py).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from ..guides.service import bump_guides_version
+from ..metrics.rollup import rebuild_feature
 from ..models import Feature
 from ..models.types import utcnow
 from .rules import delivered, normalise_rules
@@ -47,6 +53,12 @@ def list_features(
     return session.exec(query.order_by(col(Feature.key)).limit(limit + 1)).all()
 
 
+def _stored_event_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rules evaluated on stored events (url, event): what the metrics rollup rows of a
+    feature depend on besides its key (click uses are `feature_used` events by key)."""
+    return [r for r in rules if r.get("kind") != "click"]
+
+
 def create_feature(
     *, session: Session, environment_id: int, key: str, name: str, rules: list[Any],
     now: datetime | None = None,
@@ -61,6 +73,7 @@ def create_feature(
     session.add(feature)
     bump_guides_version(session=session, environment_id=environment_id)
     session.flush()
+    rebuild_feature(session=session, environment_id=environment_id, key=key, rules=normalised)
     return feature
 
 
@@ -70,6 +83,7 @@ def update_feature(
 ) -> Feature:
     """Rename, replace the rules, archive or restore (None = unchanged)."""
     delivered_before = (feature.archived, feature.rules)
+    stored_before = _stored_event_rules(feature.rules)
     if name is not None:
         feature.name = name
     if rules is not None:
@@ -81,6 +95,9 @@ def update_feature(
     if (feature.archived, feature.rules) != delivered_before:
         bump_guides_version(session=session, environment_id=feature.environment_id)
     session.flush()
+    if _stored_event_rules(feature.rules) != stored_before:
+        rebuild_feature(session=session, environment_id=feature.environment_id,
+                        key=feature.key, rules=feature.rules)
     return feature
 
 

@@ -1,7 +1,10 @@
 """Feature adoption (METRICS.md "Feature adoption (no-code feature tags)").
 
-Use of a feature is a `feature_used` event whose `name` is the feature key (the feature
-engineer's SDK tags and rules emit those), read from the `metric_feature_day` rollup.
+Use of a feature is what server/features/usage.py counts: a `feature_used` event named by
+the feature key (click rules), a `track` event named by one of its event rules, or a
+`page_view` matching one of its URL rules. Read from the `metric_feature_day` rollup, which
+server/metrics/rollup.py fills from all three (and rebuilds for a feature when it is
+created or its rules change, so URL and event rules count retroactively).
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ def feature_adoption(*, session: Session, environment_id: int, feature: str,
 
     Rate = distinct users who used the feature in P / distinct active users in P.
     Account rate = active accounts with ≥ 1 use in P (the `account_id` of the
-    `feature_used` event) / active accounts in P.
+    using event) / active accounts in P.
     """
     users: set[str] = set()
     accounts: set[str] = set()

@@ -11,18 +11,27 @@ time, so a transaction still in flight can commit a lower id after a higher one 
 visible. The watermark therefore only advances past events received more than
 `lag_seconds` ago; newer ones are re-read on the next refresh (idempotently). SQLite has
 one writer at a time, so ids become visible in order and no lag is needed.
+
+`metric_feature_day` holds every use of a feature as server/features/usage.py defines it
+(`feature_used` named by the key, `track` named by an event rule, `page_view` matching a
+URL rule). Because URL and event rules are retroactive, `rebuild_feature` recomputes one
+feature's rows from all folded events when it is created or its rules change
+(server/features/service.py calls it in the same transaction).
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from ..models import Event
+from ..features.urlmatch import match_url
+from ..models import Event, Feature
 from ..models.rollup import (
     ACCOUNT,
     USER,
@@ -40,6 +49,12 @@ _state = MetricRollupState.__table__  # type: ignore[attr-defined]
 _activity = MetricActivityDay.__table__  # type: ignore[attr-defined]
 _first = MetricFirstSeen.__table__  # type: ignore[attr-defined]
 _feature = MetricFeatureDay.__table__  # type: ignore[attr-defined]
+_features = Feature.__table__  # type: ignore[attr-defined]
+
+#: Rows per INSERT when folding rule uses matched in Python.
+_CHUNK = 1000
+#: Distinct URLs whose matching features are remembered during one fold.
+_URL_MEMO = 50_000
 
 
 def _insert(session: Session, table: sa.Table) -> sa.Insert:
@@ -111,6 +126,9 @@ def refresh_rollups(
     session.execute(_insert(session, _feature).from_select(
         ["environment_id", "feature", "day", "user_id", "account_id"], used)
         .on_conflict_do_nothing())
+    features = session.execute(sa.select(_features.c.key, _features.c.rules)
+                               .where(_features.c.environment_id == environment_id)).all()
+    _fold_rule_uses(session, environment_id, window, features)
     settled = high
     if lag_seconds:
         cutoff = now - timedelta(seconds=lag_seconds)
@@ -121,6 +139,92 @@ def refresh_rollups(
         session.execute(_state.update().where(_state.c.environment_id == environment_id)
                         .values(last_event_id=settled))
     return int(top[1])
+
+
+def _rule_index(
+    features: Iterable[tuple[str, Any]],
+) -> tuple[dict[str, set[str]], list[tuple[str, dict[str, Any]]]]:
+    """Event rules as {track name: feature keys} and URL rules as [(key, url rule)]."""
+    names: dict[str, set[str]] = {}
+    urls: list[tuple[str, dict[str, Any]]] = []
+    for key, rules in features:
+        for rule in rules or []:
+            if not isinstance(rule, dict):
+                continue
+            if rule.get("kind") == "event" and isinstance(rule.get("name"), str):
+                names.setdefault(rule["name"], set()).add(key)
+            elif rule.get("kind") == "url":
+                urls.append((key, rule.get("url")))  # type: ignore[arg-type]
+    return names, urls
+
+
+def _fold_rule_uses(session: Session, environment_id: int, where: sa.ColumnElement[bool],
+                    features: Iterable[tuple[str, Any]]) -> int:
+    """Add to `metric_feature_day` the uses by event and URL rules among the events
+    `where` selects (the same definition as server/features/usage.py): a `track` event
+    named by an event rule (SQL), a `page_view` whose `properties.url` matches a URL rule
+    (read once, matched in Python with `match_url`). Returns the rows offered."""
+    names, urls = _rule_index(features)
+    if not names and not urls:
+        return 0
+    day = sql_day(_ev.c.timestamp, session.get_bind().dialect.name).label("day")
+    account = sa.func.coalesce(_ev.c.account_id, "")
+    rows: set[tuple[str, int, str, str]] = set()
+    if names:
+        tracks = (sa.select(_ev.c.name, day, _ev.c.user_id, account)
+                  .where(where, _ev.c.type == "track", _ev.c.name.in_(sorted(names)),
+                         _ev.c.user_id.is_not(None)).distinct())
+        for name, d, user, acc in session.execute(tracks):
+            for key in names.get(name, ()):
+                rows.add((key, int(d), user, acc))
+    if urls:
+        views = (sa.select(_ev.c.properties["url"].as_string(), day, _ev.c.user_id, account)
+                 .where(where, _ev.c.type == "page_view", _ev.c.user_id.is_not(None)))
+        memo: dict[str | None, tuple[str, ...]] = {}
+        for url, d, user, acc in session.execute(views.execution_options(yield_per=2000)):
+            keys = memo.get(url)
+            if keys is None:
+                keys = tuple(sorted({k for k, rule in urls if match_url(rule, url)}))
+                if len(memo) < _URL_MEMO:
+                    memo[url] = keys
+            for key in keys:
+                rows.add((key, int(d), user, acc))
+    ordered = sorted(rows)
+    stmt = _insert(session, _feature).on_conflict_do_nothing()
+    for i in range(0, len(ordered), _CHUNK):
+        session.execute(stmt, [
+            {"environment_id": environment_id, "feature": k, "day": d, "user_id": u,
+             "account_id": a} for k, d, u, a in ordered[i:i + _CHUNK]])
+    return len(ordered)
+
+
+def rebuild_feature(*, session: Session, environment_id: int, key: str,
+                    rules: list[dict[str, Any]]) -> int:
+    """Recompute feature `key`'s `metric_feature_day` rows from every event the rollups
+    have read (ids up to the watermark) under its current `rules`; returns the rows offered.
+
+    Called when a feature is created or its rules change, in the caller's transaction:
+    URL and event rules are retroactive, so the rows must follow the new rules for all
+    stored history. Events past the watermark are folded by the next `refresh_rollups`,
+    which reads the rules then. Holds the watermark row lock like a refresh, so the two
+    never interleave. Cost: one indexed query for `feature_used`/`track` plus, for a
+    feature with URL rules, one pass over the environment's stored page views.
+    """
+    mark = _watermark(session, environment_id, lock=True)
+    session.execute(_feature.delete().where(_feature.c.environment_id == environment_id,
+                                            _feature.c.feature == key))
+    if mark == 0:
+        return 0
+    where = sa.and_(_ev.c.environment_id == environment_id, _ev.c.id <= mark)
+    day = sql_day(_ev.c.timestamp, session.get_bind().dialect.name)
+    used = (sa.select(sa.literal(environment_id), _ev.c.name, day, _ev.c.user_id,
+                      sa.func.coalesce(_ev.c.account_id, ""))
+            .where(where, _ev.c.type == "feature_used", _ev.c.name == key,
+                   _ev.c.user_id.is_not(None)).distinct())
+    session.execute(_insert(session, _feature).from_select(
+        ["environment_id", "feature", "day", "user_id", "account_id"], used)
+        .on_conflict_do_nothing())
+    return _fold_rule_uses(session, environment_id, where, [(key, rules)])
 
 
 def main(argv: list[str] | None = None) -> int:
