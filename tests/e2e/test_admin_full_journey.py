@@ -152,7 +152,7 @@ def test_new_user_authors_picks_previews_publishes_and_rolls_back(
     page.keyboard.type("A quick tour of your reports.")
     # Steps 2 and 3 are tooltips. A tooltip cannot be saved without a target and the
     # picker works on the saved draft, so the author types a provisional one ("main"),
-    # saves, then picks the real element in the app.
+    # then picks the real element in the app ("Pick in app" saves the unsaved steps first).
     for title in ("Create a report", "Your settings"):
         page.get_by_test_id("add-step").click()
         step = steps.last
@@ -164,9 +164,9 @@ def test_new_user_authors_picks_previews_publishes_and_rolls_back(
     page.get_by_role("button", name="+ Add a rule").click()
     page.get_by_label("Trait", exact=True).fill("user.role")
     page.get_by_label("Value", exact=True).fill("admin")
-    _save(page)
 
-    # The visual picker on the demo app, for steps 2 and 3.
+    # The visual picker on the demo app, for steps 2 and 3 — with nothing saved yet.
+    assert page.evaluate("() => window.shirubeGuideEditor.isDirty()")
     new_report = _pick(page, 1, "[data-tour=new-report]")
     _save(page)
     settings_link = _pick(page, 2, "[data-tour=settings-link]")

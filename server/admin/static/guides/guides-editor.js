@@ -95,7 +95,7 @@
   langs.forEach(function (l) { trMeta[l] = clone(trIn[l]); delete trMeta[l].steps; });
   var steps = [];
   var uidCounter = 0;
-  var dirty = false, saving = false, timer = null, version = 0;
+  var dirty = false, saving = false, timer = null, version = 0, inflight = null;
 
   function changed() {
     if (READONLY) return;
@@ -285,8 +285,14 @@
     tBox.addEventListener('click', function (e) {
       var button = e.target.closest('[data-pick-target]');
       if (!button) return;
-      tBox.dispatchEvent(new CustomEvent('shirube-guides:pick-target', {bubbles: true,
-        detail: {step: steps.indexOf(s), target: data.target || null, guide: def.key}}));
+      var pick = function () {
+        tBox.dispatchEvent(new CustomEvent('shirube-guides:pick-target', {bubbles: true,
+          detail: {step: steps.indexOf(s), target: data.target || null, guide: def.key}}));
+      };
+      // The picker works on the saved draft: save unsaved changes first (a new step would
+      // not be there yet); if they cannot be saved, the problems are shown instead.
+      if (!dirty || READONLY) return pick();
+      save(true).then(function (ok) { if (ok) pick(); });
     });
     li.appendChild(tBox);
 
@@ -653,15 +659,18 @@
   }
 
   function save(auto) {
-    if (READONLY || saving) return Promise.resolve();
+    if (READONLY) return Promise.resolve(false);
+    // A save is on its way: this one follows it (it carries the changes made since).
+    if (saving) return inflight.then(function () { return save(auto); });
     clearTimeout(timer);
     saving = true;
     var sentVersion = version;
     var definition = build();
+    var saved = false;
     var raw = document.getElementById('f-definition');
     if (raw) raw.value = JSON.stringify(definition, null, 2);
     setStatus(auto ? t('Saving draft…') : t('Saving…'));
-    return window.shirubeAdmin.fetch(DATA.save_url, {
+    inflight = window.shirubeAdmin.fetch(DATA.save_url, {
       method: 'POST', headers: {Accept: 'application/json'},
       body: new URLSearchParams({definition: JSON.stringify(definition), mode: auto ? 'autosave' : 'save'})
     }).then(function (r) {
@@ -669,6 +678,7 @@
     }).then(function (res) {
       saving = false;
       if (res.body.ok) {
+        saved = true;
         clearProblems();
         if (version === sentVersion) dirty = false;
         var when = new Date().toLocaleTimeString(document.documentElement.lang, {hour: '2-digit', minute: '2-digit'});
@@ -679,10 +689,13 @@
         setStatus(t('Not saved: fix the marked fields.'));
         if (!auto) summary.focus();
       }
+      return saved;
     }).catch(function () {
       saving = false;
       setStatus(t('Not saved: the server could not be reached. Your changes are still here.'));
+      return false;
     });
+    return inflight;
   }
 
   // -- start -----------------------------------------------------------------------------
