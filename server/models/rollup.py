@@ -46,7 +46,8 @@ class MetricFirstSeen(SQLModel, table=True):
 
 
 class MetricFeatureDay(SQLModel, table=True):
-    """A user used a feature (a `feature_used` event named after it) on `day`.
+    """A user used a feature on `day` (METRICS.md: a `feature_used` event named after it, a
+    `track` event named by one of its event rules, or a page view matching a URL rule).
 
     `account_id` is the event's account, "" when it had none.
     """
