@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from ..metrics.cache import cached
 from ..models import Event, Feature
 from .urlmatch import match_url
 
@@ -44,13 +45,12 @@ class FeatureUsage:
 
 
 def _uses(
-    session: Session, environment_id: int, feature: Feature, end: datetime
+    session: Session, environment_id: int, key: str, rules: list[dict[str, Any]], end: datetime
 ) -> Iterator[tuple[str | None, str | None, datetime]]:
-    """(user, account, time) of every use before `end`."""
-    rules = feature.rules
+    """(user, account, time) of every use before `end` of the feature `key` with `rules`."""
     names = sorted({r["name"] for r in rules if r.get("kind") == "event"})
     base = (col(Event.environment_id) == environment_id) & (col(Event.timestamp) < end)
-    named = (col(Event.type) == "feature_used") & (col(Event.name) == feature.key)
+    named = (col(Event.type) == "feature_used") & (col(Event.name) == key)
     if names:
         named = named | ((col(Event.type) == "track") & col(Event.name).in_(names))
     query = sa.select(col(Event.user_id), col(Event.account_id), col(Event.timestamp)).where(
@@ -72,10 +72,25 @@ def feature_usage(
     *, session: Session, environment_id: int, feature: Feature, start: datetime, end: datetime,
     account_id: str | None = None,
 ) -> FeatureUsage:
-    """How feature `feature` was used in [start, end) (optionally by one account's users)."""
+    """How feature `feature` was used in [start, end) (optionally by one account's users).
+
+    Remembered by the metrics result cache (server/metrics/cache.py) under the feature's
+    key and rules and the environment's data version: the admin's feature page asks for
+    whole days, so a repeated read of unchanged data is not a scan of every page view.
+    The result is shared: callers read it and never change it."""
+    return _feature_usage(session=session, environment_id=environment_id, key=feature.key,
+                          rules=list(feature.rules), start=start, end=end,
+                          account_id=account_id)
+
+
+@cached
+def _feature_usage(
+    *, session: Session, environment_id: int, key: str, rules: list[dict[str, Any]],
+    start: datetime, end: datetime, account_id: str | None,
+) -> FeatureUsage:
     out = FeatureUsage()
     first: dict[str, datetime] = {}
-    for user, account, ts in _uses(session, environment_id, feature, end):
+    for user, account, ts in _uses(session, environment_id, key, rules, end):
         if user is None:
             continue
         if user not in first or ts < first[user]:

@@ -195,3 +195,31 @@ def test_refresh_folds_rule_uses_once_per_user_and_day(
         (day_number(date(2026, 10, 5)), "u2", "globex"),
         (day_number(date(2026, 10, 7)), "u4", "")]
     assert [u for _, u, _ in _rows(db, env_id, "reports")] == ["u1", "u1", "u3"]
+
+
+def test_feature_usage_is_served_from_the_cache_until_the_data_changes(
+    api: Api, sdk: SdkClient, db: Any, env: Any,
+) -> None:
+    env_id = env.environment.id
+    sdk.send(HISTORY)
+    assert api.post("/features", json=REPORTS).status_code == 201
+    start, end = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
+
+    def read() -> Any:
+        with db.session() as s:
+            feature = get_feature(session=s, environment_id=env_id, key="reports")
+            assert feature is not None
+            return feature_usage(session=s, environment_id=env_id, feature=feature,
+                                 start=start, end=end)
+
+    first = read()
+    assert first is read()  # unchanged data: the remembered result, not a new scan
+    assert sorted(first.users) == ["u1", "u3"]
+    sdk.send([page_view("u6", "/app/reports/9", "2026-10-09T09:00:00Z", "umbrella")])
+    after = read()
+    assert after is not first and sorted(after.users) == ["u1", "u3", "u6"]
+    # Other rules under the same key are another entry (the rules are part of the key).
+    r = api.request("PATCH", "/features/reports", json={"rules": [
+        {"kind": "url", "url": {"match": "exact", "value": "/app/settings"}}]})
+    assert r.status_code == 200, r.text
+    assert sorted(read().users) == ["u2"]
