@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from server.features.service import get_feature
@@ -57,6 +58,14 @@ HISTORY = [
     event("feature_used", name="clicky", user_id="u1", account_id="acme",
           timestamp="2026-10-08T10:00:00Z"),
 ]
+
+
+@pytest.fixture
+def reports(api: Api, sdk: SdkClient, env: Any) -> int:
+    """HISTORY stored, then the URL-rule feature `reports` created; the environment id."""
+    sdk.send(HISTORY)
+    assert api.post("/features", json=REPORTS).status_code == 201
+    return int(env.environment.id)
 
 
 def _adoption(api: Api, key: str) -> tuple[dict[str, Any], list[str], list[str]]:
@@ -147,11 +156,9 @@ def test_features_created_after_the_events_count_the_same_in_metrics_and_usage(
 
 
 def test_new_events_and_rule_edits_change_the_next_metrics_read(
-    api: Api, sdk: SdkClient, db: Any, env: Any,
+    api: Api, sdk: SdkClient, db: Any, reports: int,
 ) -> None:
-    env_id = env.environment.id
-    sdk.send(HISTORY)
-    assert api.post("/features", json=REPORTS).status_code == 201
+    env_id = reports
     assert _adoption(api, "reports")[1] == ["u1", "u3"]
     # Events after the feature exists are folded by the refresh, under the same rules.
     sdk.send([page_view("u6", "/app/reports/9", "2026-10-09T09:00:00Z", "umbrella"),
@@ -198,11 +205,9 @@ def test_refresh_folds_rule_uses_once_per_user_and_day(
 
 
 def test_feature_usage_is_served_from_the_cache_until_the_data_changes(
-    api: Api, sdk: SdkClient, db: Any, env: Any,
+    api: Api, sdk: SdkClient, db: Any, reports: int,
 ) -> None:
-    env_id = env.environment.id
-    sdk.send(HISTORY)
-    assert api.post("/features", json=REPORTS).status_code == 201
+    env_id = reports
     start, end = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
 
     def read() -> Any:
