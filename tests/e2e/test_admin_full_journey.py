@@ -41,7 +41,7 @@ ANCHORS = ["[data-tour=new-report]", "[data-tour=settings-link]"]
 
 
 def _draft(live: Any) -> dict[str, Any]:
-    value = live.query("SELECT draft FROM guide WHERE key = :k", k=GUIDE)[0][0]
+    value = live.query("SELECT draft FROM guide WHERE key = :k ORDER BY id DESC", k=GUIDE)[0][0]
     return json.loads(value) if isinstance(value, str) else value
 
 
@@ -192,7 +192,8 @@ def test_new_user_authors_picks_previews_publishes_and_rolls_back(
     _walk_tour(preview, TITLES, ANCHORS)
     preview.get_by_test_id("shirube-preview-exit").click()
     preview.close()
-    assert live.query("SELECT published_version FROM guide WHERE key = :k", k=GUIDE)[0][0] is None
+    assert live.query("SELECT published_version FROM guide WHERE key = :k ORDER BY id DESC",
+                      k=GUIDE)[0][0] is None
 
     # Publish v1.
     page.get_by_role("link", name="Guides", exact=True).first.click()

@@ -135,7 +135,7 @@ def test_author_a_tour_publish_edit_diff_and_roll_back(admin: Any, page: Any,  #
     page.get_by_role("button", name="Save draft").click()
     expect(page.locator("#save-status")).to_contain_text("Draft saved at")
     expect(error).to_have_count(0)
-    draft = live.query("SELECT draft FROM guide WHERE key = 'onboarding-tour'")[0][0]
+    draft = live.query("SELECT draft FROM guide WHERE key = 'onboarding-tour' ORDER BY id DESC")[0][0]
     draft = draft if isinstance(draft, dict) else __import__("json").loads(draft)
     assert [s["title"] for s in draft["steps"]] == ["Welcome aboard", "Reports", "Export"]
     assert draft["steps"][0]["body"] == "Take a **quick** look."
@@ -176,7 +176,7 @@ def test_author_a_tour_publish_edit_diff_and_roll_back(admin: Any, page: Any,  #
     expect(page.get_by_test_id("version-3")).to_contain_text("rollback to version 1")
     rows = live.query("SELECT g.published_version, v.definition FROM guide g JOIN guide_version v "
                       "ON v.guide_id = g.id AND v.number = g.published_version "
-                      "WHERE g.key = 'onboarding-tour'")
+                      "WHERE g.key = 'onboarding-tour' ORDER BY g.id DESC")
     number, definition = rows[0]
     definition = definition if isinstance(definition, dict) else __import__("json").loads(definition)
     assert number == 3 and definition["steps"][1]["title"] == "Reports"
