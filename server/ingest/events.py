@@ -21,9 +21,6 @@ from pydantic import (
 )
 
 from ..jsonlimits import (
-    MAX_INT,
-    MAX_KEYS,
-    MAX_STRING,
     JsonLimitError,
     check_json,
     reject_nul,
@@ -191,7 +188,7 @@ def fast_event(item: Any, now: datetime, times: dict[str, datetime | None] | Non
     props = get("properties", _MISSING)
     if props is _MISSING:
         props = {}
-    elif type(props) is not dict or not _flat_within_limits(props):
+    elif type(props) is not dict or not within_limits(props):
         return None
     ts = get("timestamp")
     if type(ts) is not str:
@@ -221,25 +218,6 @@ def _parse_ts(ts: str, now: datetime) -> datetime | None:
     if when < _EARLIEST or when > now + _ONE_DAY:
         return None
     return when
-
-
-def _flat_within_limits(props: dict[str, Any]) -> bool:
-    """`within_limits` for the usual flat properties object, without its stack."""
-    if len(props) > MAX_KEYS:
-        return False
-    for k, v in props.items():
-        if type(k) is not str or len(k) > 200 or "\x00" in k:
-            return False
-        t = type(v)
-        if t is str:
-            if len(v) > MAX_STRING or "\x00" in v:
-                return False
-        elif t is int:
-            if v > MAX_INT or v < -MAX_INT:
-                return False
-        elif t is not bool and v is not None:
-            return within_limits(props)  # nested or float: the general walk
-    return True
 
 
 _MISSING = object()
