@@ -12,7 +12,7 @@ a rule added today counts last month's page views too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -44,11 +44,60 @@ class FeatureUsage:
     first_use: dict[str, datetime] = field(default_factory=dict)
 
 
+def rule_parts(rules: Iterable[Any]) -> tuple[list[str], list[dict[str, Any]]]:
+    """A feature's rules as (sorted event-rule names, URL rules): what besides
+    `feature_used` named by its key makes an event a use of it."""
+    names: set[str] = set()
+    urls: list[dict[str, Any]] = []
+    for rule in rules:
+        if not isinstance(rule, dict):
+            continue
+        if rule.get("kind") == "event" and isinstance(rule.get("name"), str):
+            names.add(rule["name"])
+        elif rule.get("kind") == "url":
+            urls.append(rule.get("url"))  # type: ignore[arg-type]
+    return sorted(names), urls
+
+
+def uses_per_user(
+    *, session: Session, environment_id: int, key: str, rules: list[dict[str, Any]],
+    since: datetime | None,
+) -> dict[str, int]:
+    """user -> number of uses of feature `key` (with `rules`) at or after `since` (ever
+    when None): the segment leaf `{feature: KEY, op: used}` in batch. Two grouped queries:
+    `feature_used`/`track` counted in SQL, page views grouped by (user, URL) and matched
+    once per distinct URL."""
+    names, urls = rule_parts(rules)
+    base = col(Event.environment_id) == environment_id
+    base = base & col(Event.user_id).is_not(None)
+    if since is not None:
+        base = base & (col(Event.timestamp) >= since)
+    named = (col(Event.type) == "feature_used") & (col(Event.name) == key)
+    if names:
+        named = named | ((col(Event.type) == "track") & col(Event.name).in_(names))
+    out = {u: int(n) for u, n in session.execute(
+        sa.select(col(Event.user_id), sa.func.count()).where(base & named)
+        .group_by(col(Event.user_id)))}
+    if urls:
+        url = col(Event.properties)["url"].as_string()
+        views = (sa.select(col(Event.user_id), url, sa.func.count())
+                 .where(base & (col(Event.type) == "page_view"))
+                 .group_by(col(Event.user_id), url))
+        memo: dict[Any, bool] = {}
+        for user, address, n in session.execute(views.execution_options(yield_per=2000)):
+            hit = memo.get(address)
+            if hit is None:
+                hit = memo[address] = any(match_url(rule, address) for rule in urls)
+            if hit:
+                out[user] = out.get(user, 0) + int(n)
+    return out
+
+
 def _uses(
     session: Session, environment_id: int, key: str, rules: list[dict[str, Any]], end: datetime
 ) -> Iterator[tuple[str | None, str | None, datetime]]:
     """(user, account, time) of every use before `end` of the feature `key` with `rules`."""
-    names = sorted({r["name"] for r in rules if r.get("kind") == "event"})
+    names, urls = rule_parts(rules)
     base = (col(Event.environment_id) == environment_id) & (col(Event.timestamp) < end)
     named = (col(Event.type) == "feature_used") & (col(Event.name) == key)
     if names:
@@ -57,7 +106,6 @@ def _uses(
         base & named
     )
     yield from session.execute(query)
-    urls = [r["url"] for r in rules if r.get("kind") == "url"]
     if urls:
         views = sa.select(
             col(Event.user_id), col(Event.account_id), col(Event.timestamp),

@@ -2,9 +2,15 @@
 
 Rule segments use the audience rule language (docs/targeting.md) plus two leaf kinds:
 
-- ``{feature: KEY, op: used|not_used, within_days?: D, value?: N}`` — the user sent at
-  least N (default 1) ``feature_used`` events named KEY (in the last D days); translated
-  to the event-history leaf ``{event: KEY, op: count_gte|count_lt, value: N}``.
+- ``{feature: KEY, op: used|not_used, within_days?: D, value?: N}`` — the user used
+  feature KEY at least N (default 1) times (in the last D days), a use being what feature
+  adoption counts (METRICS.md "Feature adoption", server/features/usage.py): a
+  ``feature_used`` event named KEY, a ``track`` event named by one of KEY's event rules, a
+  ``page_view`` whose URL matches one of its URL rules. Translated to an event-history leaf
+  on the reserved name ``FEATURE_EVENT + KEY`` (``{event: "\0feature:KEY", op:
+  count_gte|count_lt, value: N}``): no stored event has that name (event names refuse
+  NUL), and the segment evaluators (rules.py in batch, delivery.py at bootstrap) count
+  the feature's uses for it (`feature_of`).
 - ``{guide: KEY, op: seen|not_seen|completed|not_completed}`` — from the user's guide
   state; translated to a segment leaf on the built-in key ``guide:KEY:seen`` /
   ``guide:KEY:completed``, which the caller puts in ``ctx.segments``.
@@ -36,6 +42,8 @@ COMPUTED_FIELDS: Final[dict[str, tuple[str, tuple[Any, ...] | None]]] = {
     "usage_tier": ("tier", TIERS),
     "health": ("below", None),
 }
+#: The event-history name a feature leaf is translated to: FEATURE_EVENT + feature key.
+FEATURE_EVENT: Final = "\0feature:"
 _FEATURE_OPS: Final[dict[Any, str]] = {"used": "count_gte", "not_used": "count_lt"}
 _GUIDE_OPS: Final[dict[Any, tuple[str, str]]] = {
     "seen": ("seen", "member"), "not_seen": ("seen", "not_member"),
@@ -56,13 +64,20 @@ def guide_key(guide: str, what: str) -> str:
     return f"guide:{guide}:{what}"
 
 
+def feature_of(event_name: str) -> str | None:
+    """The feature key of a translated feature leaf's event name; None for a real event."""
+    return event_name[len(FEATURE_EVENT):] if event_name.startswith(FEATURE_EVENT) else None
+
+
 def translate(rule: Any) -> Any:
     """The rule with feature/guide leaves rewritten for the evaluator (other nodes as is)."""
     if not isinstance(rule, dict):
         return rule
     if "feature" in rule and len(rule.keys() - {"feature", "op", "within_days", "value"}) == 0:
         op, count = rule.get("op"), rule.get("value", 1)
-        out = {"event": rule["feature"], "value": count,
+        key = rule["feature"]
+        name = FEATURE_EVENT + key if isinstance(key, str) and key else key  # bad: compile says
+        out = {"event": name, "value": count,
                "op": _FEATURE_OPS.get(op, op)}
         if rule.get("within_days") is not None:
             out["within_days"] = rule["within_days"]
@@ -88,8 +103,9 @@ def check_rule(rule: Any) -> dict[str, Any]:
                            f" got {rule!r}")
     try:
         compile_tree(translate(rule))
-    except Malformed as exc:
-        raise SegmentError("definition", f"invalid rule: {exc}") from None
+    except Malformed as exc:  # a feature leaf's reason names the feature, not its event
+        reason = str(exc).replace("event '\\x00feature:", "feature '")
+        raise SegmentError("definition", f"invalid rule: {reason}") from None
     except RecursionError:
         raise SegmentError("definition", "invalid rule: nested too deeply") from None
     return rule

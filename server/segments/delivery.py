@@ -4,25 +4,34 @@
 from the published guides' audiences: the segment keys they name, and those that are
 rule segments, compiled. Per request, `user_segments` makes ONE indexed query for the
 user's materialised memberships (`ix_segment_member_env_user`) and evaluates the named
-rule segments live against the same context (traits, event counts, guide states).
+rule segments live against the same context (traits, event counts, guide states). A
+feature leaf (`{feature: KEY, op: used}`) counts the feature's uses as adoption does
+(METRICS.md "Feature adoption"): the plan carries the feature's event-rule names and URL
+rules, and each (feature, window) a rule reads costs ONE query on
+`ix_event_env_user_time`: this user's `feature_used` named KEY and `track` named by an
+event rule counted, and — only for a feature with URL rules — their page views grouped by
+URL, each distinct URL matched once in Python.
 `record_holdouts` stores, once, that a user was withheld a guide by its holdout.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from ..fastsql import FastSQL
+from ..features.urlmatch import match_url
+from ..features.usage import rule_parts
+from ..models import Feature
 from ..models.segment import Segment
 from ..targeting.context import EvalContext
 from ..targeting.evaluate import Predicate, compile_rule
 from ..targeting.frequency import GuideStateView
-from .definition import referenced_segments, translate
+from .definition import event_windows, feature_of, referenced_segments, translate
 from .rules import guide_keys_of
 
 
@@ -32,6 +41,9 @@ class SegmentPlan:
 
     referenced: frozenset[str]
     rules: tuple[tuple[str, Predicate], ...] = ()
+    #: feature key -> (event-rule names, URL rules) for the feature leaves of `rules`
+    features: Mapping[str, tuple[tuple[str, ...], tuple[Any, ...]]] = field(
+        default_factory=dict)
 
     @property
     def rule_keys(self) -> frozenset[str]:
@@ -49,8 +61,63 @@ def build_plan(*, session: Session, environment_id: int,
     rows = session.exec(select(Segment.key, Segment.definition).where(
         Segment.environment_id == environment_id, Segment.kind == "rule",
         col(Segment.key).in_(referenced))).all()
-    rules = tuple((key, compile_rule(translate(defn))) for key, defn in sorted(rows))
-    return SegmentPlan(frozenset(referenced), rules)
+    translated = [(key, translate(defn)) for key, defn in sorted(rows)]
+    rules = tuple((key, compile_rule(rule)) for key, rule in translated)
+    keys = {k for _, rule in translated for name, _ in event_windows(rule)
+            if (k := feature_of(name)) is not None}
+    features: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {key: ((), ()) for key in keys}
+    if keys:  # a feature's rules change bumps guides_version: the plan is rebuilt then
+        for key, stored in session.exec(select(Feature.key, Feature.rules).where(
+                Feature.environment_id == environment_id, col(Feature.key).in_(keys))).all():
+            names, urls = rule_parts(stored or [])
+            features[key] = (tuple(names), tuple(urls))
+    return SegmentPlan(frozenset(referenced), rules, features)
+
+
+def _feature_counter(
+    fast: FastSQL, cur: Any, plan: SegmentPlan, environment_id: int, ctx: EvalContext,
+) -> Callable[[str, int | None], int | None]:
+    """ctx.event_count for the segment rules: a feature leaf's name counts the feature's
+    uses (one indexed query per (feature, days), remembered for the request); any other
+    name goes to the caller's counter."""
+    seen: dict[tuple[str, int | None], int] = {}
+    other = ctx.event_count
+
+    def count(name: str, days: int | None) -> int | None:
+        key = feature_of(name)
+        if key is None:
+            return None if other is None else other(name, days)
+        if (key, days) not in seen:
+            names, urls = plan.features.get(key, ((), ()))
+            seen[(key, days)] = _count_uses(fast, cur, environment_id, ctx, key, names, urls,
+                                            days)
+        return seen[(key, days)]
+
+    return count
+
+
+def _count_uses(fast: FastSQL, cur: Any, environment_id: int, ctx: EvalContext, key: str,
+                names: tuple[str, ...], urls: tuple[Any, ...], days: int | None) -> int:
+    url = "json_extract(properties, '$.url')" if fast.is_sqlite else "properties->>'url'"
+    uses = ["(type = 'feature_used' AND name = ?)"]
+    params: list[Any] = [environment_id, ctx.user_id, key]
+    if names:
+        uses.append(f"(type = 'track' AND name IN ({', '.join('?' * len(names))}))")
+        params.extend(names)
+    if urls:
+        uses.append("type = 'page_view'")
+    view = "CASE WHEN type = 'page_view' THEN 1 ELSE 0 END"
+    sql = (f"SELECT {view}, CASE WHEN type = 'page_view' THEN {url} END, count(*) FROM event"
+           f" WHERE environment_id = ? AND user_id = ? AND ({' OR '.join(uses)})")
+    if days is not None:
+        sql += " AND timestamp >= ?"
+        params.append(fast.ts(ctx.now - timedelta(days=days)))
+    cur.execute(fast.sql(sql + " GROUP BY 1, 2"), params)
+    total = 0
+    for is_view, address, n in cur.fetchall():
+        if not is_view or any(match_url(rule, address) for rule in urls):
+            total += int(n)
+    return total
 
 
 _SEL_MEMBER = "SELECT segment_key FROM segment_member WHERE environment_id = ? AND user_id = ?"
@@ -70,7 +137,9 @@ def user_segments(*, fast: FastSQL, cur: Any, plan: SegmentPlan, environment_id:
         builtin.update(guide_keys_of(st.times_seen, st.completed_at is not None, key))
     inner = EvalContext(user_id=ctx.user_id, user_traits=ctx.user_traits,
                         account_id=ctx.account_id, account_traits=ctx.account_traits,
-                        now=ctx.now, segments=frozenset(builtin), event_count=ctx.event_count)
+                        now=ctx.now, segments=frozenset(builtin),
+                        event_count=_feature_counter(fast, cur, plan, environment_id, ctx)
+                        if plan.features else ctx.event_count)
     return frozenset(stored | {key for key, passes in plan.rules if passes(inner)})
 
 

@@ -2,8 +2,10 @@
 
 Each user gets the context bootstrap would build: their traits and their account's,
 event counts (one GROUP BY per distinct (event, window) the rules read, not one query
-per user), their computed segments, and the built-in `guide:KEY:seen|completed` keys
-from guide states. Users considered: every end user plus every user id in those counts.
+per user; a feature leaf's window counts the feature's uses as adoption does, through
+server/features/usage.py `uses_per_user`), their computed segments, and the built-in
+`guide:KEY:seen|completed` keys from guide states. Users considered: every end user plus
+every user id in those counts.
 """
 
 from __future__ import annotations
@@ -16,16 +18,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from ..features.usage import uses_per_user
 from ..metrics.people import user_accounts
-from ..models import Account, EndUser, Event, GuideState
+from ..models import Account, EndUser, Event, Feature, GuideState
 from ..targeting.context import EvalContext
 from ..targeting.evaluate import compile_rule
-from .definition import event_windows, guide_key, translate
+from .definition import event_windows, feature_of, guide_key, translate
 
 _ev = Event.__table__  # type: ignore[attr-defined]
 _gs = GuideState.__table__  # type: ignore[attr-defined]
 _users = EndUser.__table__  # type: ignore[attr-defined]
 _accounts = Account.__table__  # type: ignore[attr-defined]
+_features = Feature.__table__  # type: ignore[attr-defined]
 
 
 def guide_keys_of(times_seen: int, completed: bool, guide: str) -> list[str]:
@@ -48,6 +52,25 @@ def _counts(session: Session, env_id: int, name: str, days: int | None,
     return {u: int(n) for u, n in session.execute(stmt)}
 
 
+def _window_counts(session: Session, env_id: int, windows: set[tuple[str, int | None]],
+                   now: datetime) -> dict[tuple[str, int | None], dict[str, int]]:
+    """user counts per (event name, days) window; feature leaves' windows count uses."""
+    keys = {k for k in (feature_of(name) for name, _ in windows) if k is not None}
+    rules = {} if not keys else {key: list(r or []) for key, r in session.execute(
+        sa.select(_features.c.key, _features.c.rules)
+        .where(_features.c.environment_id == env_id, _features.c.key.in_(sorted(keys))))}
+    out: dict[tuple[str, int | None], dict[str, int]] = {}
+    for name, days in windows:
+        key = feature_of(name)
+        if key is None:
+            out[(name, days)] = _counts(session, env_id, name, days, now)
+        else:  # a feature nobody defined: only `feature_used` events named by it
+            since = None if days is None else now - timedelta(days=days)
+            out[(name, days)] = uses_per_user(session=session, environment_id=env_id, key=key,
+                                              rules=rules.get(key, []), since=since)
+    return out
+
+
 def _count_of(counts: Mapping[tuple[str, int | None], Mapping[str, int]], user: str,
               name: str, days: int | None) -> int:
     return counts.get((name, days), {}).get(user, 0)
@@ -62,7 +85,7 @@ def rule_members(*, session: Session, environment_id: int,
         return {}
     env = environment_id
     windows = set().union(*(event_windows(rule) for _, rule in rules))
-    counts = {w: _counts(session, env, w[0], w[1], now) for w in windows}
+    counts = _window_counts(session, env, windows, now)
     traits = {u: t or {} for u, t in session.execute(
         sa.select(_users.c.external_id, _users.c.traits).where(_users.c.environment_id == env))}
     account_traits = {a: t or {} for a, t in session.execute(

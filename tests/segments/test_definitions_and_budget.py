@@ -12,6 +12,7 @@ from server.segments.definition import (
     SegmentError,
     check_computed,
     check_rule,
+    feature_of,
     referenced_segments,
     translate,
 )
@@ -26,10 +27,17 @@ def test_feature_and_guide_leaves_translate_to_evaluator_leaves() -> None:
                     {"not": {"guide": "tour", "op": "not_completed"}},
                     {"feature": "export", "op": "not_used"}]}
     assert translate(rule) == {"any": [
-        {"event": "export", "op": "count_gte", "value": 1, "within_days": 7},
+        {"event": "\0feature:export", "op": "count_gte", "value": 1, "within_days": 7},
         {"not": {"segment": "guide:tour:completed", "op": "not_member"}},
-        {"event": "export", "op": "count_lt", "value": 1}]}
+        {"event": "\0feature:export", "op": "count_lt", "value": 1}]}
     assert referenced_segments(translate(rule)) == set()
+    # The reserved name cannot be an event's (names refuse NUL) and maps back to the key.
+    assert [feature_of(n) for n in ("\0feature:export", "export")] == ["export", None]
+
+
+def test_a_bad_feature_leaf_is_refused_naming_the_feature() -> None:
+    with pytest.raises(SegmentError, match="feature 'export': value must be a count"):
+        check_rule({"feature": "export", "op": "used", "value": -1})
 
 
 @pytest.mark.parametrize(("rule", "message"), [

@@ -129,6 +129,77 @@ def test_rule_segment_with_feature_and_guide_leaves_is_evaluated_at_bootstrap(
         "exporters-done": 1}
 
 
+def _use(kind: str, user: str, at: datetime, **fields: Any) -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "type": kind, "user_id": user, "timestamp": _iso(at),
+            **fields}
+
+
+def test_feature_leaf_counts_the_uses_adoption_counts_in_batch_and_at_bootstrap(
+    factory: Any, env: Any, api: Api, sdk: SdkClient, db: Any
+) -> None:
+    """A use is a `feature_used` named by the key, a `track` named by an event rule, a
+    `page_view` matching a URL rule (METRICS.md "Feature adoption") — not a `track` that
+    merely carries the key's name, nor a page view elsewhere or too old."""
+    from server.features.service import get_feature
+    from server.features.usage import feature_usage
+    from server.segments.delivery import session_segments
+    from server.targeting.context import EvalContext
+
+    feature = {"key": "reports", "name": "Reports",
+               "rules": [{"kind": "url", "url": {"match": "prefix", "value": "/app/reports"}},
+                         {"kind": "event", "name": "report_exported"}]}
+    assert api.post("/features", json=feature).status_code == 201
+    r = api.post("/segments", json={
+        "key": "reporters", "name": "Used reports twice this month", "kind": "rule",
+        "definition": {"feature": "reports", "op": "used", "value": 2, "within_days": 30}})
+    assert r.status_code == 201, r.text
+    r = api.post("/segments", json={
+        "key": "non-reporters", "name": "Never used reports", "kind": "rule",
+        "definition": {"feature": "reports", "op": "not_used"}})
+    assert r.status_code == 201, r.text
+    factory.guides(env, _modal("power", 2, {"segment": "reporters", "op": "member"}),
+                   _modal("discover", 1, {"segment": "non-reporters", "op": "member"}))
+    now = datetime.now(UTC)
+    url = "https://app.acme.test"
+    assert sdk.send([
+        _use("page_view", "u1", now - timedelta(days=1),
+             properties={"url": f"{url}/app/reports/7"}),
+        _use("page_view", "u1", now - timedelta(days=1), properties={"url": f"{url}/app/home"}),
+        _use("page_view", "u1", now - timedelta(days=40),
+             properties={"url": f"{url}/app/reports/1"}),  # outside the 30 days
+        _use("track", "u1", now - timedelta(days=2), name="reports"),  # not an event rule
+        _use("page_view", "u2", now - timedelta(days=3), properties={"url": "/app/reports"}),
+        _use("track", "u2", now - timedelta(days=3), name="report_exported"),
+        _use("feature_used", "u3", now - timedelta(days=4), name="reports"),
+        _use("feature_used", "u3", now - timedelta(days=5), name="reports"),
+        _use("page_view", "u4", now - timedelta(days=5)),  # no URL: no use
+    ]).json()["accepted"] == 9
+    # Bootstrap: u2 (URL + event rule) and u3 (two clicks) used it twice in 30 days; u1
+    # once (the other page, the old view and the look-alike track do not count).
+    assert {u: {"power", "discover"} & set(_guides(sdk, u)) for u in ("u1", "u2", "u3", "u4")} \
+        == {"u1": set(), "u2": {"power"}, "u3": {"power"}, "u4": {"discover"}}
+    # The batch evaluator and the explainer's path agree with bootstrap.
+    r = api.post("/segments/refresh")
+    assert r.status_code == 200, r.text
+    members, _ = api.walk("/segments/reporters/members")
+    assert sorted(m["user_id"] for m in members) == ["u2", "u3"]
+    members, _ = api.walk("/segments/non-reporters/members")
+    assert sorted(m["user_id"] for m in members) == ["u4"]
+    with db.session() as s:
+        found = {u: session_segments(
+            session=s, environment_id=env.environment.id, states={},
+            ctx=EvalContext(user_id=u, user_traits={}, account_id=None, account_traits={},
+                            now=now), audiences=[{"segment": "reporters", "op": "member"}])
+            for u in ("u1", "u2", "u3")}
+        # Adoption's definition of a use (server/features/usage.py) gives the same users.
+        stored = get_feature(session=s, environment_id=env.environment.id, key="reports")
+        assert stored is not None
+        usage = feature_usage(session=s, environment_id=env.environment.id, feature=stored,
+                              start=now - timedelta(days=30), end=now + timedelta(minutes=1))
+    assert found == {"u1": frozenset(), "u2": {"reporters"}, "u3": {"reporters"}}
+    assert usage.users == {"u1", "u2", "u3"} and usage.events == 5
+
+
 def test_holdout_is_recorded_once_and_feeds_lift(
     factory: Any, env: Any, sdk: SdkClient, db: Any
 ) -> None:
