@@ -64,7 +64,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes.append(demo_mount(DEMO_APP_DIR))
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await app.state.fast.start()  # PostgreSQL: the bootstrap's asyncpg pool
         yield
+        await app.state.fast.stop()
         # Commit what the intake writer holds, then close the pools.
         app.state.intake_writer.stop()
         app.state.signed_traffic.flush()

@@ -40,6 +40,10 @@ class FastSQL:
         # they go back to the pool.
         self._idle: list[tuple[Any, float]] = []
         self._executor: ThreadPoolExecutor | None = None
+        # PostgreSQL: an asyncpg pool on the serving event loop (`start`), for `fetchrow`.
+        self._loop_pool: Any = None
+        self._loop_pool_loop: asyncio.AbstractEventLoop | None = None
+        self._dollar: dict[str, str] = {}
         sa.event.listen(engine, "engine_disposed", self._close_idle)
 
     IDLE_MAX = 10
@@ -71,6 +75,65 @@ class FastSQL:
                 self.READ_THREADS, thread_name_prefix="fastsql-read")
         return await asyncio.get_running_loop().run_in_executor(
             executor, self._read_in_thread, fn, args)
+
+    #: Connections of the event-loop pool (asyncpg) per process.
+    LOOP_POOL_SIZE = 8
+
+    async def start(self) -> None:
+        """Open the event-loop driver `fetchrow` uses (PostgreSQL: an asyncpg pool on the
+        running loop; the app's lifespan calls this). Without it, or from another loop,
+        `fetchrow` goes through psycopg in `read`'s threads.
+
+        Measured (bench/bench_bootstrap.py, PostgreSQL): the thread hop plus psycopg's
+        per-query work cost ~200 µs of CPU per bootstrap; asyncpg on the loop runs the same
+        prepared statement in a fraction of that, with no thread switch."""
+        if self.is_sqlite or self._loop_pool is not None:
+            return
+        try:
+            import asyncpg
+        except ImportError:  # an install without it: the thread path serves
+            return
+        url = self.engine.url.set(drivername="postgresql")
+        # asyncpg passes unknown DSN parameters (libpq's `options`, e.g. -csearch_path=…)
+        # to the server as startup settings, which is what libpq does with them too.
+        self._loop_pool = await asyncpg.create_pool(
+            url.render_as_string(hide_password=False),
+            min_size=0, max_size=self.LOOP_POOL_SIZE, max_inactive_connection_lifetime=300,
+            # The pool's default reset on release is a round trip (unlock advisory locks,
+            # close cursors, UNLISTEN, RESET ALL) for state that `fetchrow`'s single
+            # autocommit statements never create: one query per request instead of two.
+            reset=_no_reset,
+        )
+        self._loop_pool_loop = asyncio.get_running_loop()
+
+    async def stop(self) -> None:
+        pool, self._loop_pool, self._loop_pool_loop = self._loop_pool, None, None
+        if pool is not None:
+            try:
+                await asyncio.wait_for(pool.close(), 5)
+            except (TimeoutError, OSError):
+                pool.terminate()
+
+    async def fetchrow(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """The first row of one read statement (`?` placeholders), None when there is none.
+
+        SQLite: inline. PostgreSQL: asyncpg on the event loop once `start` ran on this
+        loop, else psycopg in `read`'s threads. Values come back as the sync drivers give
+        them except JSON and JSONB, which asyncpg returns as text (`read_json` takes both)."""
+        if self.is_sqlite:
+            with self.connection() as conn:
+                return _fetchrow(conn, sql, params)
+        pool = self._loop_pool
+        if pool is None or self._loop_pool_loop is not asyncio.get_running_loop():
+            return await self.read(_fetchrow, self.sql(sql), params)
+        text = self._dollar.get(sql)
+        if text is None:
+            parts = sql.split("?")
+            text = parts[0] + "".join(f"${i}{p}" for i, p in enumerate(parts[1:], 1))
+            self._dollar[sql] = text
+        async with pool.acquire() as conn:
+            row = await conn.fetchrow(text, *params)
+        return None if row is None else tuple(row)
 
     def _read_in_thread(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         with self.connection() as conn:
@@ -170,3 +233,15 @@ class FastSQL:
         if isinstance(value, str | bytes):
             return orjson.loads(value)
         return value
+
+
+async def _no_reset(_conn: Any) -> None:
+    return None
+
+
+def _fetchrow(conn: Any, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    cur = conn.cursor()
+    cur.execute(sql, params)
+    row = cur.fetchone()
+    cur.close()
+    return None if row is None else tuple(row)

@@ -18,7 +18,10 @@ from starlette.routing import Route
 from ..delivery.bootstrap import (
     BootstrapInput,
     lookup_environment,
+    INLINE,
+    NeedsRoundTrip,
     read_snapshot,
+    reads_per_request,
     run_bootstrap,
 )
 from ..delivery.cache import EnvironmentEntry, build_entry
@@ -174,30 +177,44 @@ async def bootstrap(request: Request) -> Response:
         data, signature = _parse_bootstrap(body)
         fast = state.fast
         # One statement: environment (key -> id, guides_version), user, account, states;
-        # on PostgreSQL off the event loop (FastSQL.read), which serves others meanwhile.
-        snapshot = await fast.read(
-            lambda conn: read_snapshot(fast, conn, key, data.user_id, data.account_id)
-        )
+        # on PostgreSQL through asyncpg on the event loop (FastSQL.fetchrow).
+        snapshot = await read_snapshot(fast, key, data.user_id, data.account_id)
         if snapshot is None:
             raise ApiError(401, "unauthorized", "unknown publishable key")
-        with fast.connection() as conn:
-            entry = state.guide_cache.resolve(state.db, snapshot.environment_id, snapshot.version)
-            origin = _check_origin(request, entry)
-            now = datetime.now(UTC)
-            # Counted whether enforced or not: the admin shows the signed share before
-            # verification can be turned on (server/security/traffic.py).
-            signed = verify_user_signature(entry.identity_secrets, data.user_id, signature)
-            state.signed_traffic.record(entry.environment_id, signed, now.date())
-            if entry.identity_verification and not signed:
-                raise ApiError(
-                    401,
-                    "identity_verification_failed",
-                    "user signature missing or wrong (identity verification is on)",
-                )
-            payload = run_bootstrap(
+        entry = state.guide_cache.resolve(state.db, snapshot.environment_id, snapshot.version)
+        origin = _check_origin(request, entry)
+        now = datetime.now(UTC)
+        # Counted whether enforced or not: the admin shows the signed share before
+        # verification can be turned on (server/security/traffic.py).
+        signed = verify_user_signature(entry.identity_secrets, data.user_id, signature)
+        state.signed_traffic.record(entry.environment_id, signed, now.date())
+        if entry.identity_verification and not signed:
+            raise ApiError(
+                401,
+                "identity_verification_failed",
+                "user signature missing or wrong (identity verification is on)",
+            )
+
+        def run(conn: Any) -> bytes:
+            return run_bootstrap(
                 fast=fast, conn=conn, entry=entry, data=data, now=now,
                 last_seen_every=state.settings.last_seen_write_seconds, snapshot=snapshot,
             )
+
+        if fast.is_sqlite:  # in-process: inline
+            with fast.connection() as conn:
+                payload = run(conn)
+        else:
+            # PostgreSQL: on the loop while no statement is needed (the usual returning
+            # user), else in FastSQL's threads, so a round trip never blocks the loop.
+            payload = None
+            if not reads_per_request(entry):
+                try:
+                    payload = run(INLINE)
+                except NeedsRoundTrip:
+                    payload = None
+            if payload is None:
+                payload = await fast.read(run)
     except _Denied as denied:
         return _forbidden_origin(str(denied))
     except ApiError as exc:

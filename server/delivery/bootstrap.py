@@ -69,17 +69,16 @@ class Snapshot:
     #                    snoozed_until, holdout] per guide the user has a state for
 
 
-def read_snapshot(
-    fast: FastSQL, conn: Any, publishable_key: str, user_id: str, account_id: str | None
+async def read_snapshot(
+    fast: FastSQL, publishable_key: str, user_id: str, account_id: str | None
 ) -> Snapshot | None:
-    """The environment, user, account and guide states in one statement; None: unknown key."""
-    cur = conn.cursor()
-    cur.execute(
-        fast.sql(_SNAPSHOT_SQLITE if fast.is_sqlite else _SNAPSHOT_PG),
+    """The environment, user, account and guide states in one statement; None: unknown key.
+
+    On PostgreSQL through asyncpg on the event loop (FastSQL.fetchrow)."""
+    row = await fast.fetchrow(
+        _SNAPSHOT_SQLITE if fast.is_sqlite else _SNAPSHOT_PG,
         (user_id, user_id, account_id, publishable_key),
     )
-    row = cur.fetchone()
-    cur.close()
     if row is None:
         return None
     states = row[10]
@@ -91,6 +90,41 @@ def read_snapshot(
         account=None if row[6] is None else row[7:10],
         states=states or [],
     )
+
+
+class NeedsRoundTrip(Exception):
+    """Raised by `INLINE`'s cursor: this bootstrap has to talk to the database."""
+
+
+class _InlineCursor:
+    def execute(self, *_args: Any, **_kwargs: Any) -> None:
+        raise NeedsRoundTrip
+
+    def close(self) -> None:
+        return None
+
+
+class _InlineConnection:
+    """A connection for `run_bootstrap` that refuses every statement.
+
+    On PostgreSQL a returning user's bootstrap usually needs nothing past the snapshot:
+    it runs on the event loop with this stand-in, and only when it must write (a new
+    user, changed traits, a stale last-seen, a first holdout) does the first `execute`
+    raise `NeedsRoundTrip` — before any statement ran, so nothing is half done — and the
+    route runs it again in FastSQL's threads with a real connection. Environments whose
+    guides read the database on every request (event-history rules, segments, survey
+    pacing: `reads_per_request`) go to the threads directly."""
+
+    def cursor(self) -> _InlineCursor:
+        return _InlineCursor()
+
+
+INLINE = _InlineConnection()
+
+
+def reads_per_request(entry: EnvironmentEntry) -> bool:
+    """True when every bootstrap in this environment reads more than the snapshot."""
+    return bool(entry.dynamic) or entry.segment_plan is not None or bool(entry.survey_pacing)
 
 
 def lookup_environment(fast: FastSQL, conn: Any, publishable_key: str) -> tuple[int, int] | None:

@@ -401,3 +401,46 @@ def test_a_manual_guide_is_delivered_whatever_its_frequency_so_show_can_open_it(
     sdk.send([event("guide_seen", guide="help-center"), event("guide_completed", guide="help-center"),
               event("guide_seen", guide="auto-once")])
     assert sdk.guide_keys() == ["help-center"]
+
+
+def test_postgres_reads_on_the_event_loop_and_writes_in_threads(sdk, client, factory, env, db):
+    """PostgreSQL: the snapshot read goes through the asyncpg pool the lifespan opened
+    (in the worker's schema: the search_path option reaches it), a returning user with
+    nothing to write is answered on the loop, and a bootstrap that must write (new user,
+    changed traits) is re-run with a real connection, with every write done once."""
+    fast = client.app.state.fast
+    if fast.is_sqlite:
+        pytest.skip("the event-loop driver is PostgreSQL's")
+    factory.guides(env, guide("tip", audience={"attr": "user.plan", "op": "eq", "value": "pro"}))
+    pool = fast._loop_pool
+    assert pool is not None
+    assert sdk.guide_keys("pg-1", {"plan": "pro"}) == ["tip"]  # new user: written
+    assert pool.get_size() >= 1  # the snapshot came through asyncpg
+    assert sdk.guide_keys("pg-1", {"plan": "pro"}) == ["tip"]  # returning: nothing to write
+    assert sdk.guide_keys("pg-1", {"plan": "free"}) == []  # traits changed: written
+    assert sdk.guide_keys("pg-1") == []  # merged traits kept
+    with db.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT traits->>'plan' FROM end_user WHERE external_id = 'pg-1'").all()
+    assert rows == [("free",)]
+
+
+def test_without_the_lifespan_the_bootstrap_reads_through_the_sync_driver(settings, factory):
+    """A TestClient used without `with` never runs the lifespan: no event-loop pool, and
+    bootstrap still answers (psycopg in FastSQL's threads on PostgreSQL, inline on SQLite)."""
+    from starlette.testclient import TestClient
+
+    from server.app import create_app
+
+    e = factory.environment()
+    factory.guides(e, guide("hello"))
+    app = create_app(settings)
+    c = TestClient(app)
+    try:
+        r = c.post("/api/sdk/v1/bootstrap", headers={"Origin": ORIGIN},
+                   json={"key": e.environment.publishable_key, "user": {"id": "nolife"}})
+        assert r.status_code == 200, r.text
+        assert [g["key"] for g in r.json()["guides"]] == ["hello"]
+        assert app.state.fast._loop_pool is None
+    finally:
+        app.state.db.dispose()
