@@ -47,7 +47,7 @@ for (const name of Object.keys(budgets)) {
 const { build } = createRequire(join(root, 'sdk_js', 'package.json'))('esbuild');
 const r = await build({
   absWorkingDir: join(root, 'sdk_js'), entryPoints: ['src/index.js'], bundle: true, format: 'iife', minify: true,
-  target: ['es2019', 'chrome90', 'firefox88', 'safari15'], legalComments: 'none', write: false, metafile: true,
+  target: ['chrome90', 'firefox88', 'safari15'], legalComments: 'none', write: false, metafile: true,
   outfile: 'shirube.js',
 });
 const part = (f) =>

@@ -4,6 +4,7 @@
 // Output is ASCII (\u escapes), so it runs right whatever charset the page or server declares.
 // Output is deterministic (no timestamps, no absolute paths): rebuilding gives the same bytes.
 import { build, transform } from 'esbuild';
+import { minify } from 'terser';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
@@ -15,7 +16,7 @@ const out = process.env.SHIRUBE_SDK_OUT || join(here, '..', 'server', 'static', 
 const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
 const STUB_MAX = 700;
 const SURVEY_MAX_GZIP = 4096; // issue 5: the lazy survey chunk stays ≤ 4 KB gzip
-const target = ['es2019', 'chrome90', 'firefox88', 'safari15'];
+const target = ['chrome90', 'firefox88', 'safari15'];
 
 mkdirSync(out, { recursive: true });
 
@@ -27,6 +28,9 @@ const placeholder = {
   },
 };
 
+// esbuild bundles and minifies; terser then minifies the end-user bundle once more (its
+// compressor and mangler save ~4% gzip over esbuild's alone, and that bundle has a budget).
+// Its options are the safe defaults (no `unsafe*`), so the code means what esbuild's did.
 const result = await build({
   plugins: process.env.SHIRUBE_RENDER_PLACEHOLDER ? [placeholder] : [],
   absWorkingDir: here,
@@ -36,13 +40,23 @@ const result = await build({
   format: 'iife',
   minify: true,
   target,
-  sourcemap: 'linked',
+  sourcemap: 'external',
   sourceRoot: '',
   legalComments: 'none',
-  banner: { js: `/*! Shirube SDK ${pkg.version} | Apache-2.0 */` },
   logLevel: 'warning',
   metafile: true,
+  write: false,
 });
+const esb = Object.fromEntries(result.outputFiles.map((f) => [f.path.endsWith('.map') ? 'map' : 'js', f.text]));
+const min = await minify(esb.js, {
+  ecma: 2020,
+  compress: { passes: 3 },
+  mangle: true,
+  format: { preamble: `/*! Shirube SDK ${pkg.version} | Apache-2.0 */`, wrap_func_args: false },
+  sourceMap: { content: esb.map, filename: 'shirube.js', url: 'shirube.js.map' },
+});
+writeFileSync(join(out, 'shirube.js'), min.code + '\n');
+writeFileSync(join(out, 'shirube.js.map'), min.map);
 
 // The builder chunk (visual picker + draft preview), loaded only in builder/preview mode
 // by src/preview.js: not part of the end-user bundle or its budget.
@@ -84,7 +98,4 @@ if (Buffer.byteLength(stub) > STUB_MAX) {
 }
 writeFileSync(join(out, 'stub.min.js'), stub);
 
-const inputs = Object.entries(result.metafile.outputs)
-  .filter(([f]) => f.endsWith('shirube.js'))
-  .map(([, o]) => o.bytes)[0];
-console.log(`shirube.js ${inputs} bytes, stub.min.js ${Buffer.byteLength(stub)} bytes → ${out}`);
+console.log(`shirube.js ${Buffer.byteLength(min.code) + 1} bytes, stub.min.js ${Buffer.byteLength(stub)} bytes → ${out}`);

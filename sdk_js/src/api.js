@@ -1,6 +1,8 @@
 // The public API object behind `shirube(...)` / `shirube.method(...)`.
 // Every entry point is wrapped: nothing the SDK does may throw into the host page.
 
+// First: the bundle then starts with Floating UI and keeps our code in one run (~190 B less gzip).
+import { createRenderer } from './render/index.js';
 import { backoff, classify } from './backoff.js';
 import { createDisposer } from './disposer.js';
 import { createEngine } from './engine.js';
@@ -8,7 +10,6 @@ import { EVENTS } from './events.js';
 import { createFeatures } from './features.js';
 import { createLog, safe } from './log.js';
 import { extension } from './preview.js';
-import { createRenderer } from './render/index.js';
 import { createRouter } from './router.js';
 import { createStore, webStorage } from './store.js';
 import { createTransport } from './transport.js';

@@ -3,7 +3,7 @@
 
 import { matchUrl } from './url.js';
 
-var DAY = 86400000;
+export var DAY = 86400000;
 
 /**
  * The ordered candidates (priority desc, then key) that may show now.
@@ -23,64 +23,66 @@ var DAY = 86400000;
  * @returns {{guide: object, step: number, resume: boolean}[]}
  */
 export function eligibleGuides(guides, local, ctx) {
+  local = local || {};
   var now = ctx.now;
   var session = ctx.session || {};
   var active = ctx.active || {};
   var why = ctx.log || (() => {});
   var th = ctx.throttle || {};
-  var shows = (local && local.t) || [];
-  var busy = Object.keys(active).some((k) => active[k].interrupt);
+  var shows = local.t || [];
+  var busy = Object.values(active).some((a) => a.interrupt);
   var lastShow = Math.max(0, ...shows);
   var today = shows.filter((t) => now - t < DAY).length;
-  var cooldown = (th.cooldown_minutes == null ? 10 : th.cooldown_minutes) * 60000;
-  var perDay = th.max_per_day == null ? 3 : th.max_per_day;
+  var cooldown = (th.cooldown_minutes ?? 10) * 60000;
+  var perDay = th.max_per_day ?? 3;
   var url = (rule) => matchUrl(rule, ctx.url, ctx.onError);
   var out = [];
 
   (guides || []).forEach((g) => {
     var k = g.key;
-    var st = (local && local.g && local.g[k]) || {};
+    var st = (local.g || {})[k] || {};
     var steps = g.steps || [];
     var step = st.step | 0;
     var f = g.frequency || {};
     var days = f.days || 1;
     var seen = st.seen | 0;
+    var mode = f.mode;
+    var trig = g.trigger || {};
+    var has = (list) => list && list.includes(k);
     var no = (reason) => why(k, reason);
+    var ok = (step, resume) => out.push({ guide: g, step: step, resume: resume });
+    var fr = 'frequency: ';
     if (active[k]) return no('already showing');
     if (!steps.length) return no('no steps');
-    if (ctx.missing && ctx.missing[k]) return no('target missing on this page');
+    if ((ctx.missing || {})[k]) return no('target missing on this page');
     if (st.snoozed_until > now) return no('snoozed until ' + new Date(st.snoozed_until).toISOString());
     if (!st.completed && !st.dismissed && step > 0 && step < steps.length) {
       if (!url(steps[step].url)) return no('resume: step ' + step + ' url does not match');
       if (g.interrupt && busy) return no('resume: another interruptive guide is showing');
-      return out.push({ guide: g, step: step, resume: true });
+      return ok(step, true);
     }
-    var trig = g.trigger || {};
-    var mode = f.mode || 'once';
     if (trig.on == 'manual') return no('manual trigger only');
     if (!url(trig.url)) return no('url does not match trigger');
     if (!url(steps[0].url)) return no('url does not match step 0');
     if (mode == 'until_completed') {
-      if (st.completed) return no('frequency: completed');
-      if (has(session.d, k)) return no('frequency: dismissed in this session');
+      if (st.completed) return no(fr + 'completed');
+      if (has(session.d)) return no(fr + 'dismissed in this session');
     } else if (mode == 'every_days') {
       // A showing answered with "ask me later" is governed by its (expired) snooze instead.
-      if (!(st.snoozed_until >= st.last) && now - st.last < days * DAY) return no('frequency: seen less than ' + days + ' days ago');
+      if (!(st.snoozed_until >= st.last) && now - st.last < days * DAY) return no(fr + 'seen less than ' + days + ' days ago');
     } else if (mode == 'max_times') {
-      if (seen >= (f.times || 1)) return no('frequency: seen ' + seen + ' times');
-      if (has(session.s, k)) return no('frequency: already shown in this session');
-    } else if (seen || st.completed || st.dismissed) return no('frequency: once, already seen');
+      if (seen >= (f.times || 1)) return no(fr + 'seen ' + seen + ' times');
+      if (has(session.s)) return no(fr + 'already shown in this session');
+    } else if (seen || st.completed || st.dismissed) return no(fr + 'once, already seen');
     if (g.interrupt) {
       if (busy) return no('throttle: another interruptive guide is showing');
       if (now - lastShow < cooldown) return no('throttle: cooldown (' + Math.ceil((cooldown - now + lastShow) / 1000) + ' s left)');
       if (today >= perDay) return no('throttle: ' + today + ' guides shown in the last 24 h');
     }
-    out.push({ guide: g, step: 0, resume: false });
+    ok(0, false);
   });
   return out.sort((a, b) => (b.guide.priority || 0) - (a.guide.priority || 0) || (a.guide.key < b.guide.key ? -1 : 1));
 }
-
-var has = (list, k) => !!list && list.indexOf(k) >= 0;
 
 /**
  * Merge the server's per-guide state into this browser's: counts take the max, flags OR,
@@ -90,17 +92,19 @@ var has = (list, k) => !!list && list.indexOf(k) >= 0;
  * @returns {{g: object, t: number[]}}
  */
 export function mergeState(local, guides) {
-  var out = { g: Object.assign({}, local && local.g), t: ((local && local.t) || []).slice() };
+  local = local || {};
+  var out = { g: { ...local.g }, t: [...(local.t || [])] };
   (guides || []).forEach((g) => {
     var s = g.state || {};
     var l = out.g[g.key] || {};
-    out.g[g.key] = Object.assign({}, l, {
+    out.g[g.key] = {
+      ...l,
       seen: Math.max(l.seen | 0, s.seen | 0),
       step: Math.max(l.step | 0, s.step | 0),
       completed: !!(l.completed || s.completed),
       dismissed: !!(l.dismissed || s.dismissed),
       snoozed_until: Math.max(l.snoozed_until || 0, Date.parse(s.snoozed_until) || 0) || null,
-    });
+    };
   });
   return out;
 }

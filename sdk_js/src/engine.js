@@ -2,7 +2,7 @@
 // custom event, decide which guides show, in which language, from which step.
 
 import { createDisposer } from './disposer.js';
-import { eligibleGuides, mergeState } from './eligibility.js';
+import { DAY, eligibleGuides, mergeState } from './eligibility.js';
 import { EVENTS as E } from './events.js';
 import { uiStrings } from './i18n.js';
 import { localizeGuide } from './locale.js';
@@ -11,8 +11,7 @@ import { armTrigger } from './triggers.js';
 import { matchUrl } from './url.js';
 
 var TYPES = Object.values(E);
-var DAY = 86400000;
-var add = (list, k) => list.indexOf(k) < 0 && list.push(k);
+var add = (list, k) => list.includes(k) || list.push(k);
 /** Run `fn` in a task after the next frame (a timer alone where there are no frames), on disposer `d`. */
 var nextFrame = (d, fn) => {
   if (typeof requestAnimationFrame != 'function') return d.setTimeout(fn, 0);
@@ -32,7 +31,7 @@ export function createEngine(o) {
   var wanted = [];
   var user = null;
   var st = { g: {}, t: [] };
-  var sess = { d: [], s: [] };
+  var sess;
   var active = {};
   var missing = {};
   var waiters = [];
@@ -41,15 +40,15 @@ export function createEngine(o) {
   var pendingShow = [];
   var loaded;
 
-  var lkey = () => 'shirube_s_' + o.key + '_' + user;
-  var skey = () => 'shirube_x_' + o.key + '_' + user;
+  // localStorage (per user, long-lived) and sessionStorage (this browser session) keys.
+  var sk = (x) => 'shirube_' + x + '_' + o.key + '_' + user;
   var save = () => {
-    o.local.set(lkey(), st);
-    o.session.set(skey(), sess);
+    o.local.set(sk('s'), st);
+    o.session.set(sk('x'), sess);
   };
-  var gstate = (k) => st.g[k] || (st.g[k] = {});
+  var gstate = (k) => (st.g[k] ||= {});
   var onError = (m, e) => log.error(m, e);
-  var say = (k, msg) => log('guide "' + k + '" ' + msg);
+  var say = (k, msg, x) => log('guide "' + k + '" ' + msg, ...(x ? [x] : []));
   var eligible = () =>
     eligibleGuides(guides, st, {
       url: o.href(),
@@ -75,16 +74,16 @@ export function createEngine(o) {
     waiters = [];
     if (!loaded) return;
     eligible().forEach((c) => {
-      var g = c.guide;
+      var k = c.guide.key;
       // Check again when it is due (another guide may have shown meanwhile, or the URL moved).
       var go = safe(() => {
-        var x = eligible().filter((x) => x.guide.key == g.key)[0];
-        x ? start(x) : say(g.key, 'triggered but no longer eligible');
+        var x = eligible().find((x) => x.guide.key == k);
+        x ? start(x) : say(k, 'triggered but no longer eligible');
       }, log, 'trigger');
       var fire = () => (now && due++ ? nextFrame(a, go) : go());
       if (c.resume) return fire();
-      say(g.key, 'eligible; waiting for trigger');
-      armTrigger(g.trigger, {
+      say(k, 'eligible; waiting for trigger');
+      armTrigger(c.guide.trigger, {
         disposer: a,
         log: log,
         fire: fire,
@@ -109,13 +108,14 @@ export function createEngine(o) {
       ended = 1;
       if (active[k] == entry) delete active[k];
     };
+    var pub = (name) => o.fire('guide:' + name, { guide: k });
     say(k, 'showing from step ' + c.step + (manual ? ' (manual)' : c.resume ? ' (resumed)' : '') + ' in ' + loc.lang);
     var emit = safe((type, data) => {
       if (ended) return;
-      data = data || {};
       var s = gstate(k);
       var now = Date.now();
-      var step = data.step == null ? null : data.step;
+      data = data || {};
+      var step = data.step ?? null;
       var props = data.properties || {};
       if (type == '__pause') {
         // Next step lives on another page: remember where, resume there.
@@ -124,7 +124,7 @@ export function createEngine(o) {
         save();
         return say(k, 'paused until step ' + step + ' url matches');
       }
-      if (TYPES.indexOf(type) < 0) return log.error('renderer emitted unknown event ' + type);
+      if (!TYPES.includes(type)) return log.error('renderer emitted unknown event ' + type);
       if (type == E.GUIDE_SEEN) {
         if (seenSent) return;
         seenSent = 1;
@@ -133,23 +133,23 @@ export function createEngine(o) {
         s.dismissed = s.completed = false;
         add(sess.s, k);
         if (g.interrupt && !manual) st.t = st.t.filter((t) => now - t < DAY).concat(now);
-        o.fire('guide:shown', { guide: k });
+        pub('shown');
       } else if (type == E.STEP_SEEN) {
         s.step = step | 0;
         o.fire('step:shown', { guide: k, step: step });
       } else if (type == E.STEP_COMPLETED && g.type == 'checklist') {
         // Checklist items tick in any order; remember which, for the next page.
-        add((s.done = s.done || []), step);
+        add((s.done ||= []), step);
       } else if (type == E.GUIDE_COMPLETED) {
         s.completed = true;
         s.step = 0;
         end();
-        o.fire('guide:completed', { guide: k });
+        pub('completed');
       } else if (type == E.GUIDE_DISMISSED) {
         s.dismissed = true;
         add(sess.d, k);
         end();
-        o.fire('guide:dismissed', { guide: k });
+        pub('dismissed');
       } else if (type == E.GUIDE_SNOOZED) {
         s.snoozed_until = Date.parse(props.until) || now + DAY;
         end();
@@ -197,7 +197,7 @@ export function createEngine(o) {
   /** Manual show: no frequency, no throttle, no URL rule. */
   function show(key) {
     if (!loaded) return pendingShow.push(key);
-    var g = guides.filter((x) => x.key == key)[0];
+    var g = guides.find((x) => x.key == key);
     if (!g) return log.error('show("' + key + '"): no such guide for this user');
     if (active[key]) return say(key, 'already showing');
     start({ guide: g, step: 0 }, true);
@@ -212,8 +212,8 @@ export function createEngine(o) {
       wanted = langs;
       guides = resp.guides || [];
       settings = resp.settings || {};
-      st = mergeState(o.local.get(lkey()), guides);
-      sess = o.session.get(skey()) || { d: [], s: [] };
+      st = mergeState(o.local.get(sk('s')), guides);
+      sess = o.session.get(sk('x')) || { d: [], s: [] };
       missing = {};
       var theme = settings.theme || {};
       if (renderer) renderer.setTheme(theme);
@@ -257,8 +257,8 @@ export function createEngine(o) {
       arms.dispose();
       waiters = [];
       if (wipe && user) {
-        o.local.del(lkey());
-        o.session.del(skey());
+        o.local.del(sk('s'));
+        o.session.del(sk('x'));
       }
       user = null;
       loaded = 0;

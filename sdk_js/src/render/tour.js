@@ -2,11 +2,12 @@
 // now) survey guides are all this one loop. A modal is a step without a target, a
 // tooltip a step anchored to one; a tour adds progress, Back/Next and an optional
 // backdrop with a cut-out. Each step lives on its own disposer inside the guide's.
+// First: the bundle then starts with Floating UI and keeps our code in one run (~190 B less gzip).
+import { activeEl, anchor, beacon, card, focus, keys } from './ui.js';
 import { createDisposer } from '../disposer.js';
 import { matchUrl } from '../url.js';
 import { backdrop } from './backdrop.js';
 import { norm, waitFor } from './target.js';
-import { activeEl, anchor, beacon, card, focus, keys } from './ui.js';
 
 /**
  * Show guide `g` in `host` from `o.startStep`. See render/index.js for the options.
