@@ -72,6 +72,11 @@ class Settings:
     mail_from: str = ""
     # Each step of an SMTP conversation (connect, TLS, each command) waits at most this long.
     smtp_timeout_seconds: int = 10
+    # Dashboards and /api/v1/metrics may answer with a result computed from older data, at
+    # most this many seconds old, while it is recomputed in the background (the JSON says
+    # `computed_at` and `stale`; `?fresh=1` waits for the current data). 0: always compute
+    # the figures of the current data before answering.
+    metrics_stale_seconds: int = 300
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -125,6 +130,8 @@ class Settings:
                                 "SHIRUBE_INVITATION_DAYS must be at least 1")
         if self.max_sdk_batch < 1 or self.max_event_body_bytes < 1024:
             raise SettingsError("event limits must be positive (max_sdk_batch ≥ 1, body ≥ 1 KiB)")
+        if self.metrics_stale_seconds < 0:
+            raise SettingsError("SHIRUBE_METRICS_STALE_SECONDS must be 0 (never stale) or more")
         self._validate_mail()
 
     def _validate_mail(self) -> None:

@@ -74,7 +74,8 @@ def database_url(_template_db: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, environment="test")
+    # Metrics are computed when read: tests insert data and read the figures at once.
+    return Settings(database_url=database_url, environment="test", metrics_stale_seconds=0)
 
 
 @pytest.fixture

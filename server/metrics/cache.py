@@ -20,6 +20,22 @@ The data version (`data_version`) is read in one small query on every call:
 As a backstop for a change none of these sees (a direct SQL edit of traits; the 1 in
 83,521 checksum collision), no entry is served older than `MAX_AGE_SECONDS`.
 
+**Stale-while-revalidate.** An entry lives in one slot per (database, environment and its
+publishable key, function, arguments); the slot remembers the data version it was computed
+from. A read whose data version differs (new events, a rollup refresh) recomputes — unless
+the caller's session allows stale results (`serve_stale`, done by the REST metrics routes
+and the admin dashboards with `SHIRUBE_METRICS_STALE_SECONDS`, default 300): then an
+entry younger than that window is returned at once and recomputed in the background —
+one refresh per slot at a time (single-flight), at most `MAX_REFRESHES` running and
+`MAX_PENDING` waiting, each in a pool thread with its own session on the same engine;
+an error is logged and the old value kept. `fresh=True` (the API's `?fresh=1`) never
+serves a stale entry. Sessions that did not opt in (tests calling metric functions,
+segment refresh, the CLI) always get results of the current data. Nested calls are never
+served stale: a computation sees one data version throughout. What a request was served
+is collected on its session: `freshness(session)` gives the oldest `computed_at` among the
+results and whether any was stale — the API puts both in its JSON, the dashboards show
+"data as of HH:MM · refreshing".
+
 Nested cached calls (lifecycle → breadth, threshold) reuse the version read by the
 outermost call; an admin analytics request reads it once (`pin`, after its rollup
 refresh). Results are shared, so callers must treat them as read-only (they are frozen
@@ -30,11 +46,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -47,11 +67,39 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 MAX_ENTRIES = 96
 MAX_AGE_SECONDS = 60.0
+#: Background recomputations running at once (the machine also serves requests)…
+MAX_REFRESHES = 2
+#: …and scheduled at most (running + waiting); past it a stale read schedules nothing,
+#: a later read will.
+MAX_PENDING = 32
+
+log = logging.getLogger("shirube.metrics.cache")
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    version: tuple[Any, ...]
+    at: float              # time.monotonic() when the computation started
+    computed_at: datetime  # the same instant, UTC wall clock: "data as of"
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    """What one request was served: the oldest `computed_at` among its results (now when
+    nothing came from the cache) and whether any was stale (a refresh is running)."""
+
+    computed_at: datetime
+    stale: bool = False
+
 
 _lock = threading.Lock()
-_store: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+_idle = threading.Condition(_lock)
+_store: OrderedDict[Hashable, _Entry] = OrderedDict()
+_inflight: set[Hashable] = set()
+_pool: ThreadPoolExecutor | None = None
 _current: ContextVar[tuple[Any, ...] | None] = ContextVar("metrics_data_version", default=None)
-_stats = {"hits": 0, "misses": 0}
+_stats = {"hits": 0, "misses": 0, "stale": 0, "refreshes": 0, "refresh_errors": 0}
 
 _env = Environment.__table__  # type: ignore[attr-defined]
 _ev = Event.__table__  # type: ignore[attr-defined]
@@ -62,6 +110,8 @@ _member = AccountMembership.__table__  # type: ignore[attr-defined]
 
 
 _PIN = "shirube.metrics.data_version"
+_STALE = "shirube.metrics.stale"
+_SERVED = "shirube.metrics.served"
 
 
 def pin(session: Session, environment_id: int) -> None:
@@ -71,6 +121,28 @@ def pin(session: Session, environment_id: int) -> None:
     session.info[_PIN] = (environment_id, data_version(session, environment_id))
 
 
+def serve_stale(session: Session, seconds: float, *, fresh: bool = False) -> None:
+    """Let cached calls on `session` return a result up to `seconds` old while it is
+    recomputed in the background (0: always compute synchronously). `fresh=True`: never
+    return a stale result (the API's `?fresh=1`)."""
+    session.info[_STALE] = (max(0.0, float(seconds)), fresh)
+
+
+def freshness(session: Session) -> Freshness:
+    """What the cached calls on `session` served so far (see `Freshness`)."""
+    served: Freshness | None = session.info.get(_SERVED)
+    return served if served is not None else Freshness(datetime.now(UTC))
+
+
+def _served(session: Session, entry: _Entry, stale: bool) -> None:
+    old: Freshness | None = session.info.get(_SERVED)
+    if old is None:
+        session.info[_SERVED] = Freshness(entry.computed_at, stale)
+    else:
+        session.info[_SERVED] = Freshness(min(old.computed_at, entry.computed_at),
+                                          old.stale or stale)
+
+
 def clear() -> None:
     """Forget every cached result (benchmarks time the cold path with it)."""
     with _lock:
@@ -78,9 +150,88 @@ def clear() -> None:
 
 
 def stats() -> dict[str, int]:
-    """Hits and misses since the process started (tests and benchmarks read them)."""
+    """Hits, misses, stale reads and background refreshes since the process started."""
     with _lock:
         return dict(_stats)
+
+
+def wait_idle(timeout: float = 30.0) -> bool:
+    """Wait until no background refresh is scheduled; False on timeout (tests, bench)."""
+    deadline = time.monotonic() + timeout
+    with _idle:
+        while _inflight:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            _idle.wait(left)
+    return True
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool  # noqa: PLW0603 - one pool per process, made on first use
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=MAX_REFRESHES,
+                                   thread_name_prefix="metrics-refresh")
+    return _pool
+
+
+def _put(slot: Hashable, entry: _Entry) -> None:
+    """Store `entry` unless the slot holds a newer one (caller holds the lock)."""
+    old = _store.get(slot)
+    if old is None or old.at <= entry.at:
+        _store[slot] = entry
+    _store.move_to_end(slot)
+    while len(_store) > MAX_ENTRIES:
+        _store.popitem(last=False)
+
+
+def _compute(func: Callable[..., Any], args: tuple[Any, ...], session: Session,
+             environment_id: int, params: dict[str, Any],
+             version: tuple[Any, ...]) -> _Entry:
+    at, wall = time.monotonic(), datetime.now(UTC)
+    token = _current.set(version)
+    try:
+        value = func(*args, session=session, environment_id=environment_id, **params)
+    finally:
+        _current.reset(token)
+    return _Entry(version, at, wall, value)
+
+
+def _refresh(slot: Hashable, func: Callable[..., Any], engine: sa.Engine,
+             args: tuple[Any, ...], environment_id: int, params: dict[str, Any]) -> None:
+    """Recompute one slot in a pool thread with its own session; errors are logged and
+    the old value stays."""
+    try:
+        # Readers stay DEFERRED on SQLite even when the request's engine asks writers'
+        # IMMEDIATE: a refresh must never hold the write lock.
+        with Session(engine.execution_options(sqlite_begin="DEFERRED")) as session:
+            version = data_version(session, environment_id)
+            entry = _compute(func, args, session, environment_id, params, version)
+        with _lock:
+            if version[0] == slot[2]:  # type: ignore[index]  # same environment incarnation
+                _put(slot, entry)
+            _stats["refreshes"] += 1
+    except Exception:  # noqa: BLE001 - a failed refresh must never reach a request
+        log.exception("metrics refresh of %s failed; the previous result is kept", slot[3])  # type: ignore[index]
+        with _lock:
+            _stats["refresh_errors"] += 1
+    finally:
+        with _idle:
+            _inflight.discard(slot)
+            _idle.notify_all()
+
+
+def _schedule(slot: Hashable, func: Callable[..., Any], engine: sa.Engine,
+              args: tuple[Any, ...], environment_id: int, params: dict[str, Any]) -> None:
+    """Start a background refresh of `slot` unless one runs or too many are pending
+    (caller holds the lock)."""
+    if slot in _inflight or len(_inflight) >= MAX_PENDING:
+        return
+    _inflight.add(slot)
+    try:
+        _executor().submit(_refresh, slot, func, engine, args, environment_id, params)
+    except RuntimeError:  # interpreter shutting down: no refresh, the old value stays
+        _inflight.discard(slot)
 
 
 def _scalar(stmt: sa.Select) -> Any:
@@ -155,41 +306,81 @@ def cached(func: F) -> F:
     name = f"{func.__module__}.{func.__qualname__}"
     signature = inspect.signature(func)
 
+    def freeze(args: tuple[Any, ...], environment_id: int, params: dict[str, Any]) -> Hashable:
+        # defaults filled in: f(x) and f(x, y=default) are one entry; TypeError: not cached
+        bound = signature.bind(*args, session=None, environment_id=environment_id, **params)
+        bound.apply_defaults()
+        return _freeze(sorted((k, v) for k, v in bound.arguments.items() if k != "session"))
+
     @functools.wraps(func)
     def wrapper(*args: Any, session: Session, environment_id: int, **params: Any) -> Any:
-        try:  # defaults filled in: f(x) and f(x, y=default) are one entry
-            bound = signature.bind(*args, session=None, environment_id=environment_id,
-                                   **params)
-            bound.apply_defaults()
-            frozen = _freeze(sorted((k, v) for k, v in bound.arguments.items()
-                                    if k != "session"))
+        try:
+            frozen = freeze(args, environment_id, params)
         except TypeError:
             return func(*args, session=session, environment_id=environment_id, **params)
         version = _current.get()
+        outermost = version is None
         if version is None:
             pinned = session.info.get(_PIN)
             version = pinned[1] if pinned is not None and pinned[0] == environment_id \
                 else data_version(session, environment_id)
         bind = session.get_bind()
-        key = (str(bind.url), environment_id, name, frozen, version)
+        slot = (str(bind.url), environment_id, version[0], name, frozen)
+        window, fresh = session.info.get(_STALE, (0.0, False)) if outermost else (0.0, True)
         now = time.monotonic()
         with _lock:
-            hit = _store.get(key)
-            if hit is not None and now - hit[0] <= MAX_AGE_SECONDS:
-                _store.move_to_end(key)
-                _stats["hits"] += 1
-                return hit[1]
+            hit = _store.get(slot)
+            if hit is not None:
+                age = now - hit.at
+                if hit.version == version and age <= MAX_AGE_SECONDS:
+                    _store.move_to_end(slot)
+                    _stats["hits"] += 1
+                    if outermost:
+                        _served(session, hit, False)
+                    return hit.value
+                if not fresh and age <= window and isinstance(bind, sa.Engine):
+                    _store.move_to_end(slot)
+                    _stats["stale"] += 1
+                    _schedule(slot, func, bind, args, environment_id, params)
+                    _served(session, hit, True)
+                    return hit.value
             _stats["misses"] += 1
-        token = _current.set(version)
-        try:
-            value = func(*args, session=session, environment_id=environment_id, **params)
-        finally:
-            _current.reset(token)
+        entry = _compute(func, args, session, environment_id, params, version)
         with _lock:
-            _store[key] = (now, value)
-            _store.move_to_end(key)
-            while len(_store) > MAX_ENTRIES:
-                _store.popitem(last=False)
-        return value
+            _put(slot, entry)
+        if outermost:
+            _served(session, entry, False)
+        return entry.value
 
+    wrapper.__dict__[_META] = (func, name, freeze)
     return wrapper  # type: ignore[return-value]
+
+
+_META = "_shirube_cached"
+
+
+def warm(session: Session, environment_id: int,
+         calls: list[tuple[Callable[..., Any], dict[str, Any]]]) -> int:
+    """Schedule background computations of `calls` ((cached function, keyword arguments))
+    whose result for the current data is not cached yet; returns how many were scheduled.
+    Nothing happens unless `session` is bound to an engine (a pool thread needs its own
+    connection). The computations run like stale refreshes (single-flight, bounded)."""
+    bind = session.get_bind()
+    if not isinstance(bind, sa.Engine):
+        return 0
+    pinned = session.info.get(_PIN)
+    version = pinned[1] if pinned is not None and pinned[0] == environment_id \
+        else data_version(session, environment_id)
+    now, scheduled = time.monotonic(), 0
+    with _lock:
+        for wrapper, params in calls:
+            func, name, freeze = wrapper.__dict__[_META]
+            slot = (str(bind.url), environment_id, version[0], name,
+                    freeze((), environment_id, params))
+            hit = _store.get(slot)
+            if hit is not None and hit.version == version and now - hit.at <= MAX_AGE_SECONDS:
+                continue
+            if slot not in _inflight and len(_inflight) < MAX_PENDING:
+                _schedule(slot, func, bind, (), environment_id, params)
+                scheduled += 1
+    return scheduled

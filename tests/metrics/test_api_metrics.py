@@ -32,9 +32,13 @@ def api_data(api: Api, db: Any, factory: Any) -> Api:
 
 
 def _ok(api: Api, path: str, **params: Any) -> Any:
+    """The figures of a 200 answer, without the freshness fields every metrics answer has
+    (computed from the current data here: the test settings allow no stale results)."""
     r = api.get(path, params=params)
     assert r.status_code == 200, r.text
-    return r.json()
+    body = r.json()
+    assert body.pop("stale") is False and isinstance(body.pop("computed_at"), str)
+    return body
 
 
 def test_every_metrics_route_needs_the_secret_key(api_data: Api) -> None:

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from ..context import AdminContext, Denied
 from ..i18n import N_
 from .definitions import DEFS
-from .filters import Filters, fresh_rollups, parse_filters, switch_env
+from .filters import Filters, fresh_rollups, freshness, parse_filters, switch_env
 from .tables import Table, csv_response
 
 #: (route suffix, tab label) of the analytics pages, in tab order.
@@ -93,7 +93,7 @@ def page_view(name: str, build: Builder) -> Callable[[AdminContext], Response]:
                           people=lambda **p: people_url(ctx, f, **p),
                           user_url=lambda u: user_url(ctx, f, u),
                           account_url=lambda a: account_url(ctx, f, a),
-                          **page.values)
+                          fresh=freshness(ctx), **page.values)
 
     view.__name__ = f"analytics_{name}"
     view.__doc__ = f"The {name} dashboard (docs/dashboards.md)."

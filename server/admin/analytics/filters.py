@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from starlette.responses import RedirectResponse, Response
 
-from ...metrics import cache
+from ...metrics import cache, warm
 from ...metrics.days import Period
 from ...metrics.people import user_accounts
 from ...metrics.rollup import refresh_rollups, rollups_pending
@@ -139,12 +139,27 @@ def switch_env(ctx: AdminContext, route: str) -> Response | None:
     return RedirectResponse(path + ("?" + urlencode(params) if params else ""), status_code=303)
 
 
-def fresh_rollups(ctx: AdminContext) -> None:
-    """Fold events that arrived since the rollups' watermark (as the REST routes do), then
-    read the metrics cache's data version once for this request (server/metrics/cache.py)."""
+def fresh_rollups(ctx: AdminContext, *, allow_stale: bool = True) -> None:
+    """Fold events that arrived since the rollups' watermark (as the REST routes do) and
+    commit them (background refreshes read with their own sessions), read the metrics
+    cache's data version once for this request, allow figures up to
+    SHIRUBE_METRICS_STALE_SECONDS old while they are recomputed, and warm the default
+    views in the background (server/metrics/cache.py, warm.py). The page shows how fresh
+    its figures are (`freshness`). `allow_stale=False` (a request that stores what it
+    computes, like a new segment's members): only figures of the current data."""
     assert ctx.environment is not None
     env_id: int = ctx.environment.id  # type: ignore[assignment]
-    if rollups_pending(session=ctx.db, environment_id=env_id):
+    refreshed = rollups_pending(session=ctx.db, environment_id=env_id)
+    if refreshed:
         refresh_rollups(session=ctx.db, environment_id=env_id, now=ctx.now)
-        ctx.db.flush()
+        ctx.db.commit()
     cache.pin(ctx.db, env_id)  # one data-version read for the whole request
+    stale_seconds = ctx.settings.metrics_stale_seconds
+    cache.serve_stale(ctx.db, stale_seconds, fresh=not allow_stale)
+    warm.after_rollups(ctx.db, env_id, refreshed=refreshed,
+                       today=ctx.now.astimezone(UTC).date(), stale_seconds=stale_seconds)
+
+
+def freshness(ctx: AdminContext) -> cache.Freshness:
+    """How fresh the figures this request computed are (oldest `computed_at`, stale)."""
+    return cache.freshness(ctx.db)

@@ -41,8 +41,8 @@ def _title(ctx: AdminContext, people: PeopleSet) -> str:
     return ctx._(people.title, **people.values)
 
 
-def _load(ctx: AdminContext) -> tuple[Filters, PeopleSet]:
-    fresh_rollups(ctx)
+def _load(ctx: AdminContext, *, allow_stale: bool = True) -> tuple[Filters, PeopleSet]:
+    fresh_rollups(ctx, allow_stale=allow_stale)
     f = parse_filters(ctx)
     return f, resolve_set(ctx, f)
 
@@ -97,8 +97,9 @@ def people_csv(ctx: AdminContext) -> Response:
 
 
 def people_segment(ctx: AdminContext) -> Response:
-    """Create a segment from the set (computed when live, else a snapshot), refresh it."""
-    f, people = _load(ctx)
+    """Create a segment from the set (computed when live, else a snapshot), refresh it —
+    from the current data: stored members are never computed from older data."""
+    f, people = _load(ctx, allow_stale=False)
     assert ctx.environment is not None and ctx.environment.id is not None
     key = ctx.field("key")[:100]
     name = ctx.field("name")[:200] or _title(ctx, people)

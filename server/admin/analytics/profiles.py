@@ -16,7 +16,7 @@ from ..context import AdminContext, Denied
 from . import calc
 from .common import account_url, user_url
 from .definitions import DEFS
-from .filters import fresh_rollups, parse_filters
+from .filters import fresh_rollups, freshness, parse_filters
 from .loyalty import STAGE_LABELS
 from .usage import TIER_LABELS
 
@@ -77,7 +77,7 @@ def user_profile(ctx: AdminContext) -> Response:
                       account_href=account_url(ctx, f, account) if account else None,
                       events=events, states=states, answers=answers, scores=scores,
                       stage_labels=STAGE_LABELS, tier_labels=TIER_LABELS, tab="people", defs=DEFS,
-                      route="analytics-user", limit=TIMELINE)
+                      route="analytics-user", limit=TIMELINE, fresh=freshness(ctx))
 
 
 def account_profile(ctx: AdminContext) -> Response:
@@ -108,4 +108,4 @@ def account_profile(ctx: AdminContext) -> Response:
     return ctx.render("admin/analytics/account.html", f=f, ext=ext, account=account,
                       members=member_rows, events=_events(ctx, members), answers=answers,
                       health=health, rfm=row, tab="people", defs=DEFS, route="analytics-account",
-                      limit=TIMELINE)
+                      limit=TIMELINE, fresh=freshness(ctx))

@@ -3,7 +3,10 @@
 Every count opens to its list: each summary route has a `…/users` route (`…/accounts`
 for health) answering the usual paginated envelope from the same function. Before a
 metric is computed, the daily rollups are brought up to date when events arrived since
-their watermark (server/metrics/rollup.py), so the figures are never stale.
+their watermark (server/metrics/rollup.py). Every answer says how fresh it is:
+`computed_at`, and `stale: true` when it was computed from older data (at most
+SHIRUBE_METRICS_STALE_SECONDS old) and is being recomputed in the background;
+`?fresh=true` waits for the figures of the current data (server/metrics/cache.py).
 `/metrics/nps|ces|csat` live with the surveys (server/api/v1/surveys.py).
 """
 
@@ -19,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...metrics import cache, warm
 from ...metrics.rollup import refresh_rollups, rollups_pending
 from . import metrics_figures as fig
 from . import metrics_loyalty as loy
@@ -28,16 +32,27 @@ from .common import ApiRoute, RouteDoc, environment_id, parse_query, respond
 Work = Callable[[Session, int, Any, Request], Any]
 
 
-def _with_rollups(request: Request, env_id: int, work: Callable[[Session], Any]) -> Any:
+def _with_rollups(request: Request, env_id: int, work: Callable[[Session], Any],
+                  fresh: bool = False) -> Any:
+    """`work`'s figures after the rollups caught up, with how fresh they are: a result
+    computed from older data may be served while it is recomputed (server/metrics/cache.py,
+    SHIRUBE_METRICS_STALE_SECONDS) unless `fresh`."""
     db = request.app.state.db
+    stale_seconds = request.app.state.settings.metrics_stale_seconds
+    now = datetime.now(UTC)
     with Session(db.engine) as s:  # a plain read: no write lock unless there is work
         pending = rollups_pending(session=s, environment_id=env_id)
     if pending:
         with db.session() as s:
-            refresh_rollups(session=s, environment_id=env_id, now=datetime.now(UTC))
+            refresh_rollups(session=s, environment_id=env_id, now=now)
             s.commit()
     with Session(db.engine) as s:
-        return work(s)
+        cache.serve_stale(s, stale_seconds, fresh=fresh)
+        warm.after_rollups(s, env_id, refreshed=pending, today=now.date(),
+                           stale_seconds=stale_seconds)
+        data = work(s)
+        served = cache.freshness(s)
+    return {**data, "computed_at": served.computed_at, "stale": served.stale}
 
 
 def _endpoint(query: type[BaseModel], work: Work, out: type[BaseModel]) -> Any:
@@ -45,7 +60,8 @@ def _endpoint(query: type[BaseModel], work: Work, out: type[BaseModel]) -> Any:
         env_id = await environment_id(request)
         q = parse_query(request, query)
         data = await run_in_threadpool(_with_rollups, request, env_id,
-                                       lambda s: work(s, env_id, q, request))
+                                       lambda s: work(s, env_id, q, request),
+                                       bool(getattr(q, "fresh", False)))
         return respond(out, data)
 
     return endpoint

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, create_model, field_validator
 
 from ...errors import ApiError
 from ...metrics.days import Period
-from .common import Strict, page_model
+from .common import Strict
 from .pagination import PageQuery
 
 MAX_DAYS = 731
@@ -30,7 +30,13 @@ def _period_ok(first: date | None, last: date | None) -> None:
             raise ValueError(f"at most {MAX_DAYS} days after from")
 
 
-class PeriodQuery(Strict):
+class FreshQuery(Strict):
+    fresh: bool = Field(default=False, description=(
+        "true: compute from the current data before answering, never return a result"
+        " computed from older data (see `stale`)"))
+
+
+class PeriodQuery(FreshQuery):
     from_: date | None = Field(default=None, alias="from",
                                description="First day (UTC), included; default to − 29 days")
     to: date | None = Field(default=None, description="Last day (UTC), included; default today")
@@ -46,7 +52,7 @@ class LevelPeriodQuery(PeriodQuery):
     level: Literal["user", "account"] = "user"
 
 
-class AsOfQuery(Strict):
+class AsOfQuery(FreshQuery):
     as_of: date | None = Field(default=None, description="The day (UTC) asked about; default today")
 
 
@@ -148,19 +154,36 @@ class HealthAccountsQuery(PageQuery, HealthQuery):
 
 
 # ---- responses -----------------------------------------------------------------------------
+class Fresh(BaseModel):
+    """How fresh a figure is (server/metrics/cache.py): every metrics response has both."""
+
+    computed_at: datetime = Field(description=(
+        "When the figures were computed (UTC): they count the data stored then"))
+    stale: bool = Field(description=(
+        "true: computed from older data (at most SHIRUBE_METRICS_STALE_SECONDS old) and"
+        " being recomputed now; ask again, or with fresh=true to wait for the current data"))
+
+
+def _page(item: type[BaseModel], name: str) -> type[BaseModel]:
+    """A page of `item` (the usual envelope) with the freshness fields."""
+    return create_model(name, __base__=Fresh, __doc__=f"A page of {item.__name__} items.",
+                        data=(list[item], ...),  # type: ignore[valid-type]
+                        next_cursor=(str | None, None))
+
+
 class Member(BaseModel):
     id: str = Field(description="A user id (or account id for account-level lists)")
 
 
-MemberPage = page_model(Member, "MetricMemberPage")
+MemberPage = _page(Member, "MetricMemberPage")
 
 
-class ActiveOut(BaseModel):
+class ActiveOut(Fresh):
     active_users: int
     active_accounts: int
 
 
-class AdoptionOut(BaseModel):
+class AdoptionOut(Fresh):
     active_users: int
     users: int
     rate: float | None
@@ -177,7 +200,7 @@ class StepOut(BaseModel):
     drop_off: float | None
 
 
-class FunnelOut(BaseModel):
+class FunnelOut(Fresh):
     steps: list[StepOut]
     seen: int
     completed: int
@@ -192,7 +215,7 @@ class GroupOut(BaseModel):
     rate: float | None
 
 
-class LiftOut(BaseModel):
+class LiftOut(Fresh):
     shown: GroupOut
     holdout: GroupOut
     lift: float | None
@@ -213,10 +236,10 @@ class RfmRowOut(BaseModel):
     monetary: float
 
 
-RfmPage = page_model(RfmRowOut, "RfmRowPage")
+RfmPage = _page(RfmRowOut, "RfmRowPage")
 
 
-class RfmOut(BaseModel):
+class RfmOut(Fresh):
     as_of: date
     window_days: int
     segments: dict[str, int]
@@ -224,20 +247,20 @@ class RfmOut(BaseModel):
     next_cursor: str | None = Field(description="Continue with /metrics/rfm/users")
 
 
-class MatrixOut(BaseModel):
+class MatrixOut(Fresh):
     threshold: float
     cells: dict[str, int]
     actions: dict[str, str]
 
 
-class LifecycleOut(BaseModel):
+class LifecycleOut(Fresh):
     as_of: date
     stages: dict[str, int]
     threshold: float
     flow: dict[str, dict[str, int]] = Field(description="flow[stage 30 days ago][stage now]")
 
 
-class ChurnOut(BaseModel):
+class ChurnOut(Fresh):
     previous_active: int
     churned: int
     rate: float | None
@@ -249,12 +272,12 @@ class StickyDay(BaseModel):
     mau: int
 
 
-class StickinessOut(BaseModel):
+class StickinessOut(Fresh):
     stickiness: float | None
     days: list[StickyDay]
 
 
-class TiersOut(BaseModel):
+class TiersOut(Fresh):
     tiers: dict[str, int]
 
 
@@ -265,7 +288,7 @@ class CohortOut(BaseModel):
     rates: list[float]
 
 
-class RetentionOut(BaseModel):
+class RetentionOut(Fresh):
     cohorts: list[CohortOut]
 
 
@@ -276,17 +299,17 @@ class HealthRowOut(BaseModel):
     detractors: int
 
 
-HealthPage = page_model(HealthRowOut, "HealthRowPage")
+HealthPage = _page(HealthRowOut, "HealthRowPage")
 
 
-class HealthOut(BaseModel):
+class HealthOut(Fresh):
     weights: dict[str, float]
     accounts: int
     average: float | None
     at_risk: int
 
 
-class LtvOut(BaseModel):
+class LtvOut(Fresh):
     accounts: int
     arpa: float | None
     churn_rate: float | None
@@ -294,7 +317,7 @@ class LtvOut(BaseModel):
     ltv: float | None
 
 
-class BreadthOut(BaseModel):
+class BreadthOut(Fresh):
     subjects: int = Field(description="Active users (accounts) in the period")
     mean: float | None
     distribution: dict[str, int] = Field(description="Number of features used → subjects")
