@@ -77,8 +77,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )
-    # POST /api/sdk/v1/bootstrap skips the middleware and router walk (server/delivery/asgi.py).
-    lean_path.install(app, "/api/sdk/v1/bootstrap", sdk_api.bootstrap)
+    # The SDK's hot POSTs skip the middleware and router walk (server/delivery/asgi.py).
+    lean_path.install(app, {"/api/sdk/v1/bootstrap": sdk_api.bootstrap,
+                            "/api/sdk/v1/events": sdk_api.events})
     app.state.settings = settings
     app.state.db = db
     app.state.fast = FastSQL(db.hot_engine)

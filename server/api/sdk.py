@@ -16,19 +16,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..delivery.bootstrap import (
-    BootstrapInput,
-    lookup_environment,
     INLINE,
+    SEL_ENVIRONMENT,
+    BootstrapInput,
     NeedsRoundTrip,
     read_snapshot,
     reads_per_request,
     run_bootstrap,
 )
-from ..delivery.cache import EnvironmentEntry, build_entry
+from ..delivery.cache import EnvironmentEntry
 from ..errors import ApiError, error_body, validation_details
 from ..ingest.events import IdStr
 from ..ingest.service import prepare_batch
-from ..models import Environment
 from ..security.keys import verify_user_signature
 from .body import read_json, require_object
 
@@ -80,20 +79,12 @@ def _key(request: Request, body: dict[str, Any]) -> str:
     return key
 
 
-def _entry(request: Request, conn: Any, key: str) -> EnvironmentEntry:
+async def _entry(request: Request, key: str) -> EnvironmentEntry:
     state = request.app.state
-    found = lookup_environment(state.fast, conn, key)
+    found = await state.fast.fetchrow(SEL_ENVIRONMENT, (key,))  # PostgreSQL: asyncpg
     if found is None:
         raise ApiError(401, "unauthorized", "unknown publishable key")
-    env_id, version = found
-    entry = state.guide_cache.get(env_id, version)
-    if entry is None:
-        with state.db.session() as session:
-            env = session.get(Environment, env_id)
-            assert env is not None
-            entry = build_entry(session, env)
-        state.guide_cache.put(entry)
-    return entry
+    return state.guide_cache.resolve(state.db, found[0], found[1])
 
 
 def _check_origin(request: Request, entry: EnvironmentEntry) -> str | None:
@@ -245,9 +236,8 @@ async def events(request: Request) -> Response:
                 "payload_too_large",
                 f"events: {len(raw)} events, at most {state.settings.max_sdk_batch} per batch",
             )
-        # On PostgreSQL the key lookup runs in FastSQL's read threads (the loop keeps
-        # validating other batches meanwhile); on SQLite inline.
-        entry = await state.fast.read(lambda conn: _entry(request, conn, key))
+        # On PostgreSQL the key lookup goes through asyncpg on the loop; SQLite inline.
+        entry = await _entry(request, key)
         origin = _check_origin(request, entry)
         batch = prepare_batch(raw)
         result = await state.intake_writer.write(

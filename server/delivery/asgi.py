@@ -1,10 +1,10 @@
-"""A lean ASGI path for `POST /api/sdk/v1/bootstrap`, in front of Starlette's stack.
+"""A lean ASGI path for the SDK's two hot POSTs (bootstrap, events), in front of Starlette.
 
 Measured in-process (bench/profile_hotpaths.py's harness), Starlette's middleware layers,
 the router's walk through the mounts and the request/response wrapper cost ~30-40 µs of
 CPU per bootstrap, a third of the whole request. `install` puts a dispatcher in front of
-the built stack: a POST to the bootstrap path calls the endpoint directly; everything else
-(the preflight included) goes through Starlette as before.
+the built stack: a POST to one of its paths calls that endpoint directly; everything else
+(the preflights included) goes through Starlette as before.
 
 Behaviour is kept: `scope["app"]` is the Starlette app (the endpoint reads `app.state`);
 an exception the endpoint lets out is answered by the app's own exception handlers (the
@@ -26,8 +26,8 @@ from starlette.responses import Response
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def install(app: Starlette, path: str, endpoint: Endpoint) -> None:
-    """Serve `POST path` with `endpoint` ahead of `app`'s middleware and router.
+def install(app: Starlette, endpoints: dict[str, Endpoint]) -> None:
+    """Serve `POST path` with `endpoints[path]` ahead of `app`'s middleware and router.
 
     Not installed when the app has middleware of its own or a body limit: those would
     be skipped."""
@@ -38,6 +38,7 @@ def install(app: Starlette, path: str, endpoint: Endpoint) -> None:
                 if k not in (500, Exception)}
 
     async def direct(scope: Any, receive: Any, send: Any) -> None:
+        endpoint = endpoints[scope["path"]]
         request = Request(scope, receive, send)
         try:
             response = await endpoint(request)
@@ -55,7 +56,7 @@ def install(app: Starlette, path: str, endpoint: Endpoint) -> None:
 
     async def dispatch(scope: Any, receive: Any, send: Any) -> None:
         # Behind a root_path the router strips it: such requests take the full stack.
-        if (scope["type"] == "http" and scope["path"] == path and scope["method"] == "POST"
+        if (scope["type"] == "http" and scope["path"] in endpoints and scope["method"] == "POST"
                 and not scope.get("root_path")):
             await guarded(scope, receive, send)
         else:

@@ -35,7 +35,7 @@ class BootstrapInput:
     locale: str | None
 
 
-_SEL_ENV = "SELECT id, guides_version FROM environment WHERE publishable_key = ?"
+SEL_ENVIRONMENT = "SELECT id, guides_version FROM environment WHERE publishable_key = ?"
 
 
 # Everything a returning user's bootstrap reads, in ONE statement (one round trip on
@@ -125,15 +125,6 @@ INLINE = _InlineConnection()
 def reads_per_request(entry: EnvironmentEntry) -> bool:
     """True when every bootstrap in this environment reads more than the snapshot."""
     return bool(entry.dynamic) or entry.segment_plan is not None or bool(entry.survey_pacing)
-
-
-def lookup_environment(fast: FastSQL, conn: Any, publishable_key: str) -> tuple[int, int] | None:
-    """(environment id, guides_version) for a publishable key, or None."""
-    cur = conn.cursor()
-    cur.execute(fast.sql(_SEL_ENV), (publishable_key,))
-    row = cur.fetchone()
-    cur.close()
-    return (row[0], row[1]) if row else None
 
 
 def traits_hash(traits: dict[str, Any]) -> str:

@@ -38,11 +38,12 @@ async def endpoint(request: Request) -> Response:
 def _app(lean: bool, **kw: object) -> Starlette:
     app = Starlette(routes=[Mount("/api", routes=[
         Route("/x", endpoint, methods=["POST"]),
+        Route("/y", endpoint, methods=["POST"]),
         Route("/x", lambda r: Response(status_code=204), methods=["OPTIONS"]),
     ])], exception_handlers=EXCEPTION_HANDLERS, **kw)  # type: ignore[arg-type]
     app.state.marker = "m"
     if lean:
-        asgi.install(app, "/api/x", endpoint)
+        asgi.install(app, {"/api/x": endpoint, "/api/y": endpoint})
     return app
 
 
@@ -65,6 +66,7 @@ def test_other_methods_and_paths_still_go_through_the_router() -> None:
         assert client.get("/api/x").status_code == 405
         assert client.post("/api/x/", follow_redirects=False).status_code == 307
         assert client.post("/api/x", content="1").json() == {"ok": 1}
+        assert client.post("/api/y", content="2").json() == {"ok": 2}
 
 
 def test_not_installed_when_the_app_has_its_own_middleware() -> None:
