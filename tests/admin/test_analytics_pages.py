@@ -57,6 +57,9 @@ def test_every_page_renders_with_a_definition_next_to_its_figures(seeded):
         r = b.get(BASE + page)
         assert r.status_code == 200, page
         assert r.text.count("How is this computed?") >= 1, page
+        # …and how fresh they are (computed for this request: the tests allow no staleness).
+        assert "data as of" in by_testid(r.text, "freshness"), page
+        assert "refreshing" not in by_testid(r.text, "freshness"), page
         assert "<script>" not in r.text and "style=" not in r.text, page
         assert 'name="from"' in r.text and 'name="segment"' in r.text, page
         assert 'name="environment"' in r.text, page

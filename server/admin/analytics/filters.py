@@ -143,9 +143,9 @@ def fresh_rollups(ctx: AdminContext, *, allow_stale: bool = True) -> None:
     """Fold events that arrived since the rollups' watermark (as the REST routes do) and
     commit them (background refreshes read with their own sessions), read the metrics
     cache's data version once for this request, allow figures up to
-    SHIRUBE_METRICS_STALE_SECONDS old while they are recomputed, and warm the default
-    views in the background (server/metrics/cache.py, warm.py). The page shows how fresh
-    its figures are (`freshness`). `allow_stale=False` (a request that stores what it
+    SHIRUBE_METRICS_STALE_SECONDS old while they are recomputed (server/metrics/cache.py).
+    The page shows how fresh its figures are (`freshness`, which also warms the default
+    views). `allow_stale=False` (a request that stores what it
     computes, like a new segment's members): only figures of the current data."""
     assert ctx.environment is not None
     env_id: int = ctx.environment.id  # type: ignore[assignment]
@@ -154,12 +154,20 @@ def fresh_rollups(ctx: AdminContext, *, allow_stale: bool = True) -> None:
         refresh_rollups(session=ctx.db, environment_id=env_id, now=ctx.now)
         ctx.db.commit()
     cache.pin(ctx.db, env_id)  # one data-version read for the whole request
-    stale_seconds = ctx.settings.metrics_stale_seconds
-    cache.serve_stale(ctx.db, stale_seconds, fresh=not allow_stale)
-    warm.after_rollups(ctx.db, env_id, refreshed=refreshed,
-                       today=ctx.now.astimezone(UTC).date(), stale_seconds=stale_seconds)
+    cache.serve_stale(ctx.db, ctx.settings.metrics_stale_seconds, fresh=not allow_stale)
+    ctx.db.info[_FOLDED] = refreshed
+
+
+_FOLDED = "shirube.analytics.folded"
 
 
 def freshness(ctx: AdminContext) -> cache.Freshness:
-    """How fresh the figures this request computed are (oldest `computed_at`, stale)."""
+    """How fresh the figures this request computed are (oldest `computed_at`, stale) —
+    called when the page is built, which is also when the default views are warmed in
+    the background (server/metrics/warm.py): the page's own figures are cached by then,
+    so none is computed twice."""
+    assert ctx.environment is not None and ctx.environment.id is not None
+    warm.after_rollups(ctx.db, ctx.environment.id, refreshed=bool(ctx.db.info.get(_FOLDED)),
+                       today=ctx.now.astimezone(UTC).date(),
+                       stale_seconds=ctx.settings.metrics_stale_seconds)
     return cache.freshness(ctx.db)

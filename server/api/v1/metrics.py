@@ -48,10 +48,11 @@ def _with_rollups(request: Request, env_id: int, work: Callable[[Session], Any],
             s.commit()
     with Session(db.engine) as s:
         cache.serve_stale(s, stale_seconds, fresh=fresh)
-        warm.after_rollups(s, env_id, refreshed=pending, today=now.date(),
-                           stale_seconds=stale_seconds)
         data = work(s)
         served = cache.freshness(s)
+        # After the work: its own figures are cached now and are not computed twice.
+        warm.after_rollups(s, env_id, refreshed=pending, today=now.date(),
+                           stale_seconds=stale_seconds)
     return {**data, "computed_at": served.computed_at, "stale": served.stale}
 
 
