@@ -200,11 +200,11 @@ class FastSQL:
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         if self.is_sqlite:
-            v = value.astimezone(UTC)
-            return (
-                f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
-                f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
-            )
+            # "YYYY-MM-DD HH:MM:SS.ffffff": isoformat (C) of the UTC value without its offset,
+            # a third of the cost of formatting the seven fields in Python.
+            if value.tzinfo is not UTC:
+                value = value.astimezone(UTC)
+            return value.isoformat(" ", "microseconds")[:26]
         return value
 
     @staticmethod
