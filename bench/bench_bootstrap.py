@@ -85,15 +85,23 @@ def _leaves(i: int) -> list[dict[str, Any]]:
     ]
 
 
-def audience(i: int) -> dict[str, Any]:
-    """all(10 leaves, any(5), not(1), all(4)) = 20 rules."""
+def audience(i: int, segments: bool = False) -> dict[str, Any]:
+    """all(10 leaves, any(5), not(1), all(4)) = 20 rules.
+
+    With `segments` (issue "Loyalty analytics": bootstrap with segment rules), every
+    fourth guide also names a segment, alternately the computed `promoters` (NPS category,
+    materialised in segment_member) and the rule segment `engaged` (an event-history leaf
+    and a feature leaf, evaluated live per request)."""
     leaves = _leaves(i)
-    return {"all": [
+    rule: dict[str, Any] = {"all": [
         *leaves[:10],
         {"any": leaves[10:15]},
         {"not": leaves[15]},
         {"all": leaves[16:20]},
     ]}
+    if segments and i % 4 == 0:
+        rule["all"].append({"segment": "promoters" if i % 8 == 0 else "engaged", "op": "member"})
+    return rule
 
 
 _FREQUENCIES: list[Any] = [
@@ -101,7 +109,7 @@ _FREQUENCIES: list[Any] = [
 ]
 
 
-def guide_definition(i: int) -> dict[str, Any]:
+def guide_definition(i: int, segments: bool = False) -> dict[str, Any]:
     """A three-step tour with Markdown bodies, a URL trigger and mixed frequency/schedule."""
     key = f"guide-{i:02d}"
     defn: dict[str, Any] = {
@@ -109,7 +117,7 @@ def guide_definition(i: int) -> dict[str, Any]:
         "name": f"Bench guide {i}",
         "type": "tour",
         "priority": i % 7,
-        "audience": audience(i),
+        "audience": audience(i, segments),
         "trigger": {"url": {"match": "prefix", "value": f"/app/section-{i % 4}"}, "delay_ms": 250},
         "frequency": _FREQUENCIES[i % 4],
         "steps": [
@@ -130,8 +138,11 @@ def guide_definition(i: int) -> dict[str, Any]:
     return defn
 
 
-def seed(url: str) -> tuple[str, bytes]:
-    """Migrate, create the environment and guides; returns (publishable key, request body)."""
+def seed(url: str, segments: bool = False, users: int = 1000) -> tuple[str, bytes]:
+    """Migrate, create the environment and guides; returns (publishable key, request body).
+
+    With `segments`, also the two segments the guides name (see `audience`), `promoters`
+    holding every other bench user, and a `report_created` event for every third user."""
     import yaml
     from sqlmodel import Session
 
@@ -147,13 +158,16 @@ def seed(url: str) -> tuple[str, bytes]:
         with tempfile.TemporaryDirectory() as d:
             paths = []
             for i in range(GUIDES):
-                defn = guide_definition(i)
+                defn = guide_definition(i, segments)
                 p = Path(d) / f"{defn['key']}.yaml"
                 p.write_text(yaml.safe_dump(defn, sort_keys=False))
                 paths.append(p)
             with Session(db.write_engine, expire_on_commit=False) as s:
+                if segments:
+                    _seed_segments(s, env_id, users)
                 env = s.get(Environment, env_id)
                 import_guide_files(session=s, environment=env, paths=paths, author="bench")
+                s.commit()
     finally:
         db.dispose()
     body = {
@@ -163,6 +177,32 @@ def seed(url: str) -> tuple[str, bytes]:
         "context": {"url": f"{c.ORIGIN}/app/section-1", "locale": "en"},
     }
     return key, json.dumps(body, separators=(",", ":")).encode()
+
+
+def _seed_segments(session: Any, env_id: int, users: int) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from server.models import Event, Feature
+    from server.segments.refresh import apply_members
+    from server.segments.service import create_segment
+
+    now = datetime.now(UTC)
+    session.add(Feature(environment_id=env_id, key="reports", name="Reports",
+                        rules=[{"kind": "event", "name": "report_created"}]))
+    create_segment(session=session, environment_id=env_id, key="promoters", name="Promoters",
+                   kind="computed", definition={"metric": "nps", "category": "promoter"})
+    create_segment(session=session, environment_id=env_id, key="engaged", name="Engaged",
+                   kind="rule", definition={"any": [
+                       {"event": "report_created", "op": "count_gte", "value": 1,
+                        "within_days": 30},
+                       {"feature": "reports", "op": "used", "within_days": 30}]})
+    apply_members(session=session, environment_id=env_id, key="promoters",
+                  members={f"bench-user-{n}" for n in range(0, users, 2)}, now=now)
+    for n in range(0, users, 3):
+        session.add(Event(environment_id=env_id, uuid=f"00000000-0000-7000-8000-{n:012d}",
+                          type="track", name="report_created", user_id=f"bench-user-{n}",
+                          properties={}, timestamp=now - timedelta(days=1), received_at=now))
+    session.flush()
 
 
 def post(base: str, body: bytes) -> tuple[int, bytes]:
@@ -188,7 +228,7 @@ def drive(server: c.Server, body: bytes, args: argparse.Namespace, seconds: floa
 
 def bench_database(label: str, url: str, args: argparse.Namespace) -> list[list[Any]]:
     print(f"[{label}] seeding {GUIDES} guides × 20 rules …", flush=True)
-    _key, body = seed(url)
+    _key, body = seed(url, args.segments, args.users)
     rows: list[list[Any]] = []
     env = c.server_env(url)
     with tempfile.NamedTemporaryFile(prefix="bench-bootstrap-", suffix=".json", delete=False) as f:
@@ -249,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per side; best kept")
     parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
+    parser.add_argument("--segments", action="store_true",
+                        help="every fourth guide also names a segment (computed or rule)")
     args = parser.parse_args(argv)
     c.require_wrk()
     print(c.machine())
@@ -271,7 +313,11 @@ def main(argv: list[str] | None = None) -> int:
         note = (
             f"wrk -t{args.threads} -c{args.connections}, {args.warmup:g} s warm-up, then {args.rounds} alternating"
             f" rounds of {args.seconds:g} s per side, best round kept; {c.load_note()};"
-            f" {GUIDES} published guides × 20 audience rules; same uvicorn options (uvloop, httptools)"
+            f" {GUIDES} published guides × 20 audience rules"
+            + ("; every fourth guide also names a segment (computed `promoters`, materialised;"
+               " rule `engaged`: an event count and a feature leaf, evaluated per request)"
+               if args.segments else "")
+            + "; same uvicorn options (uvloop, httptools)"
             " for both servers. Latencies are wrk's (µs resolution), in ms."
         )
         c.append_results("Bootstrap", f"{note}\n\n{out}")
