@@ -8,7 +8,11 @@ two moments a process can know they are needed:
 
 - right after a request folded new events into the rollups (`refresh_rollups` from the
   REST metrics routes and the admin dashboards: the only place it runs inside the web
-  process), so the page a user opens next is usually computed already;
+  process), so the page a user opens next is usually computed already — at most once
+  per `WARM_INTERVAL_SECONDS` per environment: with events arriving all the time a fold
+  happens on almost every request, and recomputing every default view each time would
+  keep the background threads busy for figures nobody reads; a figure that is read is
+  refreshed by its own stale read anyway;
 - on the first metrics or dashboard request of an environment in this process (after a
   restart the cache is empty), so the other pages are ready by the time they are opened.
 
@@ -22,6 +26,7 @@ refreshes what is read.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -36,8 +41,11 @@ DEFAULT_DAYS = 30
 #: The lifecycle flow compares with the stages this many days earlier (calc.FLOW_DAYS).
 FLOW_DAYS = 30
 
+#: After a fold, the default views are warmed again only this long after the last time.
+WARM_INTERVAL_SECONDS = 60.0
+
 _lock = threading.Lock()
-_seen: set[tuple[str, int]] = set()
+_last: dict[tuple[str, int], float] = {}  # (database, environment) -> time.monotonic()
 
 
 def default_views(today: date) -> list[tuple[Callable[..., Any], dict[str, Any]]]:
@@ -66,15 +74,16 @@ def default_views(today: date) -> list[tuple[Callable[..., Any], dict[str, Any]]
 
 def after_rollups(session: Session, environment_id: int, *, refreshed: bool, today: date,
                   stale_seconds: float) -> int:
-    """Warm the default views of one environment in the background when new events were
-    just folded (`refreshed`) or this process has not served the environment yet; returns
-    how many computations were scheduled. Call it after the refresh is committed."""
+    """Warm the default views of one environment in the background when this process has
+    not served the environment yet, or new events were just folded (`refreshed`) and the
+    last warm-up is `WARM_INTERVAL_SECONDS` old; returns how many computations were
+    scheduled. Call it after the refresh is committed."""
     if stale_seconds <= 0:
         return 0
-    first = (str(session.get_bind().url), environment_id)
+    key, now = (str(session.get_bind().url), environment_id), time.monotonic()
     with _lock:
-        new = first not in _seen
-        _seen.add(first)
-    if not (refreshed or new):
-        return 0
-    return cache.warm(session, environment_id, default_views(today))
+        last = _last.get(key)
+        due = last is None or (refreshed and now - last >= WARM_INTERVAL_SECONDS)
+        if due:
+            _last[key] = now
+    return cache.warm(session, environment_id, default_views(today)) if due else 0

@@ -175,7 +175,10 @@ def test_a_failing_refresh_keeps_the_old_value_and_reaches_no_request(
     assert probe.read(db, env_id)[0] == 1
 
 
-def test_warming_computes_the_default_views_in_the_background(db: Any, env_id: int) -> None:
+def test_warming_computes_the_default_views_in_the_background(
+    db: Any, env_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(warm, "_last", {})  # PostgreSQL tests reuse database and env ids
     today = datetime.now(UTC).date()
     views = warm.default_views(today)
     with Session(db.engine) as s:
@@ -184,16 +187,24 @@ def test_warming_computes_the_default_views_in_the_background(db: Any, env_id: i
         assert warm.after_rollups(s, env_id, refreshed=True, today=today,
                                   stale_seconds=300) == len(views)
         assert cache.wait_idle(60)
-        # All current now: nothing to schedule, and every default view is a hit.
+        # Warmed a moment ago: a new fold does not start it again yet…
         assert warm.after_rollups(s, env_id, refreshed=True, today=today,
                                   stale_seconds=300) == 0
+        # …and when it is due, every default view is current: nothing to schedule.
+        assert cache.warm(s, env_id, views) == 0
         hits = cache.stats()["hits"]
         for func, params in views:
             func(session=s, environment_id=env_id, **params)
         assert cache.stats()["hits"] == hits + len(views)
-        # Seen before and nothing new folded: no work.
+        # Nothing new folded: no work, however long ago the last warm-up was.
+        monkeypatch.setattr(warm, "WARM_INTERVAL_SECONDS", 0.0)
         assert warm.after_rollups(s, env_id, refreshed=False, today=today,
                                   stale_seconds=300) == 0
+    _add_events(db, env_id)
+    with Session(db.engine) as s:  # new data, and the interval is over: all of them again
+        assert warm.after_rollups(s, env_id, refreshed=True, today=today,
+                                  stale_seconds=300) == len(views)
+        assert cache.wait_idle(60)
 
 
 # ---- through the REST API ------------------------------------------------------------------
