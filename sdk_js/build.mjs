@@ -18,6 +18,36 @@ const STUB_MAX = 700;
 const SURVEY_MAX_GZIP = 4096; // issue 5: the lazy survey chunk stays ≤ 4 KB gzip
 const target = ['chrome90', 'firefox88', 'safari15'];
 
+// Property names renamed to short ones in the bundles (esbuild mangleProps): only names that
+// never reach the wire (bootstrap/event JSON, guide definitions, stored state), the public
+// API (`shirube.*`, `_debug`), the DOM or CSS — Floating UI's internal platform and
+// middleware names (its options are set only by us, inside the bundle) and our own
+// internal interfaces. One cache for the three bundles: the survey and builder chunks call
+// the main bundle's renderer and card kit, so a name is renamed alike in all of them.
+// Adding a name: check it appears nowhere as a JSON field, DOM or CSS property, nor as a
+// string used as a key (Floating UI reads elements['floating'/'reference'] so those stay).
+const MANGLE = [
+  // Floating UI
+  'convertOffsetParentRelativeRectToViewportRelativeRect', 'getClippingRect', 'getElementRects', 'getDocumentElement',
+  'getOffsetParent', 'isElement', 'getDimensions', 'getScale', 'isRTL', 'middlewareData', 'mainAxis', 'crossAxis',
+  'alignmentAxis', 'fallbackAxisSideDirection', 'fallbackPlacements', 'fallbackStrategy', 'flipAlignment',
+  'detectOverflow', 'elementContext', 'altBoundary', 'rootBoundary', 'boundary', 'strategy', 'middleware', 'platform',
+  'rects', 'elements', 'overflows', 'resetPlacement', 'centerOffset', 'alignmentOffset',
+  'limiter', 'coords', 'ancestorScroll', 'ancestorResize', 'elementResize', 'layoutShift', 'animationFrame',
+  'initialPlacement',
+  // ours: disposer, engine/renderer/runner options and controllers, transport
+  'disposed', 'listen', 'dispose', 'disposer', 'setTimeout', 'setInterval', 'createRenderer', 'onEvent', 'pollMs', 'onChange', 'scriptSrc',
+  'startStep', 'targetWaitMs', 'strings', 'emit', 'onEnd', 'ctrl', 'destroyAll', 'setTheme', 'goTo', 'notify',
+  'enqueue', 'beacon', 'retryAfter', 'resume', 'stepOf', 'hole', 'claim', 'free', 'dropped', 'onError', 'missing',
+  'fire', 'send', 'post', 'route', 'stop', 'load', 'queue', 'doc', 'win', 'el', 'modal', 'pos', 'base', 'tab', 'store',
+  'render',
+  // the keys (not the values) of the EVENTS map
+  'PAGE_VIEW', 'TRACK', 'GUIDE_SEEN', 'STEP_SEEN', 'STEP_COMPLETED', 'GUIDE_COMPLETED', 'GUIDE_DISMISSED', 'GUIDE_SNOOZED',
+  'GUIDE_TARGET_MISSING', 'SURVEY_ANSWERED', 'FEATURE_USED',
+];
+const mangleProps = new RegExp('^(' + MANGLE.join('|') + ')$');
+let mangleCache = {};
+
 mkdirSync(out, { recursive: true });
 
 // Until src/render/ has its index.js, SHIRUBE_RENDER_PLACEHOLDER=1 builds the core alone.
@@ -46,13 +76,17 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
   write: false,
+  mangleProps,
+  mangleQuoted: false,
+  mangleCache,
 });
+mangleCache = result.mangleCache;
 const esb = Object.fromEntries(result.outputFiles.map((f) => [f.path.endsWith('.map') ? 'map' : 'js', f.text]));
 const min = await minify(esb.js, {
   ecma: 2020,
   compress: { passes: 3 },
   mangle: true,
-  format: { preamble: `/*! Shirube SDK ${pkg.version} | Apache-2.0 */`, wrap_func_args: false },
+  format: { preamble: `/*! Shirube SDK ${pkg.version} | Apache-2.0 */`, wrap_func_args: false, ascii_only: true }, // ASCII, as esbuild's
   sourceMap: { content: esb.map, filename: 'shirube.js', url: 'shirube.js.map' },
 });
 writeFileSync(join(out, 'shirube.js'), min.code + '\n');
@@ -71,6 +105,9 @@ await build({
   legalComments: 'none',
   banner: { js: `/*! Shirube SDK builder ${pkg.version} | Apache-2.0 */` },
   logLevel: 'warning',
+  mangleProps,
+  mangleQuoted: false,
+  mangleCache,
 });
 
 // The survey chunk (src/render/survey.js), loaded by src/render/survey-lazy.js the first
@@ -86,6 +123,9 @@ await build({
   legalComments: 'none',
   banner: { js: `/*! Shirube SDK survey ${pkg.version} | Apache-2.0 */` },
   logLevel: 'warning',
+  mangleProps,
+  mangleQuoted: false,
+  mangleCache,
 });
 const surveyGz = gzipSync(readFileSync(join(out, 'shirube-survey.js')), { level: 9 }).length;
 if (surveyGz > SURVEY_MAX_GZIP) throw new Error(`shirube-survey.js is ${surveyGz} bytes gzip, over the ${SURVEY_MAX_GZIP}-byte budget`);

@@ -41,10 +41,8 @@ export function createShirube(opts) {
     pending.push({
       id: uuidv7(),
       type: type,
-      user_id: null,
-      account_id: null,
       guide: f.guide || null,
-      step: f.step == null ? null : f.step,
+      step: f.step ?? null,
       name: f.name || null,
       properties: f.properties || {},
       timestamp: new Date().toISOString(),
@@ -88,8 +86,8 @@ export function createShirube(opts) {
         ready = 1;
         fire('ready', { user: u.id });
       } else if (c == 'retry' && attempt < 8) {
-        var wait = r.retryAfter != null ? r.retryAfter : backoff(attempt);
-        log('bootstrap: HTTP ' + r.status + ', retrying in ' + wait + ' ms');
+        var wait = r.retryAfter ?? backoff(attempt);
+        log('bootstrap: HTTP ' + r.status + ', retry in ' + wait + ' ms');
         d.setTimeout(() => seq == bootSeq && boot(attempt + 1, seq), wait);
       } else log.error('bootstrap failed with HTTP ' + r.status, r.data);
     }, log, 'bootstrap'));
@@ -98,10 +96,10 @@ export function createShirube(opts) {
   var api = {
     /** init({key, host, debug, locale, nonce}) */
     init: (o) => {
-      if (cfg) return log('init called again: ignored');
+      if (cfg) return log('init again: ignored');
       o = o || {};
       log.debug = !!o.debug;
-      if (!o.key) return log.error('init: "key" (publishable key pk_...) is required');
+      if (!o.key) return log.error('init: no key');
       var host = o.host;
       try {
         host = host || new URL(opts.scriptSrc).origin;
@@ -145,7 +143,7 @@ export function createShirube(opts) {
     },
     /** identify(userId, traits, {signature}) */
     identify: (id, traits, o) => {
-      if (id == null || id === '') return log.error('identify: a user id is required');
+      if (id == null || id === '') return log.error('identify: no user id');
       id = String(id);
       var changed = !user || user.id != id;
       drain(); // what the previous user did stays theirs
@@ -164,7 +162,7 @@ export function createShirube(opts) {
     },
     /** track(name, properties) */
     track: (name, props) => {
-      if (!name) return log.error('track: an event name is required');
+      if (!name) return log.error('track: no name');
       send(EVENTS.TRACK, { name: String(name), properties: props });
       if (engine) engine.track(String(name));
     },

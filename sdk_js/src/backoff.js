@@ -18,7 +18,7 @@ export var classify = (status) =>
  */
 export function backoff(attempt, rnd, base, cap) {
   var d = Math.min(cap || 60000, (base || 1000) * 2 ** Math.min(attempt, 30));
-  return Math.round((d / 2) * (1 + (rnd == null ? Math.random() : rnd)));
+  return Math.round((d / 2) * (1 + (rnd ?? Math.random())));
 }
 
 /**
@@ -32,5 +32,5 @@ export function retryAfterMs(v, now) {
   var s = +v;
   if (s == s) return s >= 0 ? s * 1000 : null;
   var t = Date.parse(v);
-  return t == t ? Math.max(0, t - (now == null ? Date.now() : now)) : null;
+  return t == t ? Math.max(0, t - (now ?? Date.now())) : null;
 }

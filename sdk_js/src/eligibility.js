@@ -4,6 +4,7 @@
 import { matchUrl } from './url.js';
 
 export var DAY = 86400000;
+var BUSY = 'another interruptive guide is showing';
 
 /**
  * The ordered candidates (priority desc, then key) that may show now.
@@ -54,11 +55,11 @@ export function eligibleGuides(guides, local, ctx) {
     var fr = 'frequency: ';
     if (active[k]) return no('already showing');
     if (!steps.length) return no('no steps');
-    if ((ctx.missing || {})[k]) return no('target missing on this page');
-    if (st.snoozed_until > now) return no('snoozed until ' + new Date(st.snoozed_until).toISOString());
+    if ((ctx.missing || {})[k]) return no('target missing');
+    if (st.snoozed_until > now) return no('snoozed');
     if (!st.completed && !st.dismissed && step > 0 && step < steps.length) {
-      if (!url(steps[step].url)) return no('resume: step ' + step + ' url does not match');
-      if (g.interrupt && busy) return no('resume: another interruptive guide is showing');
+      if (!url(steps[step].url)) return no('resume: url does not match step ' + step);
+      if (g.interrupt && busy) return no('resume: ' + BUSY);
       return ok(step, true);
     }
     if (trig.on == 'manual') return no('manual trigger only');
@@ -69,15 +70,15 @@ export function eligibleGuides(guides, local, ctx) {
       if (has(session.d)) return no(fr + 'dismissed in this session');
     } else if (mode == 'every_days') {
       // A showing answered with "ask me later" is governed by its (expired) snooze instead.
-      if (!(st.snoozed_until >= st.last) && now - st.last < days * DAY) return no(fr + 'seen less than ' + days + ' days ago');
+      if (!(st.snoozed_until >= st.last) && now - st.last < days * DAY) return no(fr + 'seen < ' + days + ' days ago');
     } else if (mode == 'max_times') {
       if (seen >= (f.times || 1)) return no(fr + 'seen ' + seen + ' times');
-      if (has(session.s)) return no(fr + 'already shown in this session');
-    } else if (seen || st.completed || st.dismissed) return no(fr + 'once, already seen');
+      if (has(session.s)) return no(fr + 'shown in this session');
+    } else if (seen || st.completed || st.dismissed) return no(fr + 'once, seen');
     if (g.interrupt) {
-      if (busy) return no('throttle: another interruptive guide is showing');
-      if (now - lastShow < cooldown) return no('throttle: cooldown (' + Math.ceil((cooldown - now + lastShow) / 1000) + ' s left)');
-      if (today >= perDay) return no('throttle: ' + today + ' guides shown in the last 24 h');
+      if (busy) return no('throttle: ' + BUSY);
+      if (now - lastShow < cooldown) return no('throttle: cooldown');
+      if (today >= perDay) return no('throttle: ' + today + ' shown in 24 h');
     }
     ok(0, false);
   });

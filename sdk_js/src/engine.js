@@ -78,7 +78,7 @@ export function createEngine(o) {
       // Check again when it is due (another guide may have shown meanwhile, or the URL moved).
       var go = safe(() => {
         var x = eligible().find((x) => x.guide.key == k);
-        x ? start(x) : say(k, 'triggered but no longer eligible');
+        x ? start(x) : say(k, 'triggered but not eligible');
       }, log, 'trigger');
       var fire = () => (now && due++ ? nextFrame(a, go) : go());
       if (c.resume) return fire();
@@ -122,9 +122,9 @@ export function createEngine(o) {
         s.step = step;
         end();
         save();
-        return say(k, 'paused until step ' + step + ' url matches');
+        return say(k, 'paused at step ' + step);
       }
-      if (!TYPES.includes(type)) return log.error('renderer emitted unknown event ' + type);
+      if (!TYPES.includes(type)) return log.error('unknown event ' + type);
       if (type == E.GUIDE_SEEN) {
         if (seenSent) return;
         seenSent = 1;
@@ -198,7 +198,7 @@ export function createEngine(o) {
   function show(key) {
     if (!loaded) return pendingShow.push(key);
     var g = guides.find((x) => x.key == key);
-    if (!g) return log.error('show("' + key + '"): no such guide for this user');
+    if (!g) return log.error('show: no guide ' + key);
     if (active[key]) return say(key, 'already showing');
     start({ guide: g, step: 0 }, true);
   }
@@ -232,7 +232,7 @@ export function createEngine(o) {
         var i = a.ctrl && a.ctrl.step ? a.ctrl.step() : 0;
         var s = a.guide.steps[i];
         if (s && s.url && !matchUrl(s.url, o.href(), onError)) {
-          say(k, 'step ' + i + ' is not on this page: paused');
+          say(k, 'paused at step ' + i);
           delete active[k];
           a.ctrl.destroy();
           gstate(k).step = i;

@@ -3,6 +3,8 @@
 // sessionStorage while the author browses. In that mode the core lazy-loads the builder
 // chunk and does not bootstrap (no live guides over the picker or the preview).
 
+import { loadScript } from './script.js';
+
 /**
  * Detect the mode and load /sdk/v1/shirube-builder.js, which defines window.__shirubeExt.
  * @param {string} host the Shirube server
@@ -12,16 +14,14 @@
 export function extension(host, o) {
   var h = /[#&]shirube-(builder|preview)=([\w.-]+)/.exec(location.hash);
   var m = h && [h[1], h[2]];
-  var el;
   try {
     m = m || JSON.parse(sessionStorage.getItem('shirube_mode'));
     if (m) sessionStorage.setItem('shirube_mode', JSON.stringify(m));
   } catch (e) { /* storage off: this page only */ }
   if (!m || !m[1]) return false;
-  el = document.createElement('script');
-  el.src = host + '/sdk/v1/shirube-builder.js';
-  if (o.nonce) el.nonce = o.nonce;
-  el.onload = () => window.__shirubeExt && window.__shirubeExt(Object.assign({ mode: m[0], token: m[1], host: host }, o));
-  document.head.append(el);
+  loadScript(host + '/sdk/v1/shirube-builder.js', o.nonce).then(
+    () => window.__shirubeExt && window.__shirubeExt(Object.assign({ mode: m[0], token: m[1], host: host }, o)),
+    () => {}, // not loaded: nothing to show, nothing to tell the page
+  );
   return true;
 }

@@ -10,6 +10,7 @@ var EVERY = 2000;
 var BEACON = 65536;
 var TIMEOUT = 15000;
 var EVENTS_PATH = '/api/sdk/v1/events';
+var TEXT = 'text/plain;charset=UTF-8';
 
 /**
  * @param {{host: string, key: string, log: any, disposer: any, store: any, tab: string,
@@ -32,27 +33,23 @@ export function createTransport(o) {
     return (o.fetch || fetch)(host + path, {
       method: 'POST',
       body: typeof obj == 'string' ? obj : JSON.stringify(obj),
-      headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+      headers: { 'Content-Type': TEXT },
       credentials: 'omit',
       keepalive: !!keepalive,
       signal: ac.signal,
     })
       .then((res) => {
         var r = { status: res.status, data: null, retryAfter: retryAfterMs(res.headers.get('Retry-After'), now()) };
-        return res.text().then((s) => {
-          try {
-            r.data = JSON.parse(s);
-          } catch (e) { /* not JSON */ }
-          return r;
-        }, () => r);
+        // Not JSON (or no body): data stays null.
+        return res.json().then((j) => ((r.data = j), r), () => r);
       }, () => ({ status: 0 }))
       .then((r) => (clearTimeout(t), r));
   }
 
   function body(evs, dropped) {
     if (dropped) {
-      var first = evs[0];
-      evs = [Object.assign({}, first, { properties: Object.assign({}, first.properties, { dropped_events: dropped }) })].concat(evs.slice(1));
+      var [first, ...rest] = evs;
+      evs = [{ ...first, properties: { ...first.properties, dropped_events: dropped } }, ...rest];
     }
     return JSON.stringify({ key: o.key, events: evs });
   }
@@ -70,7 +67,7 @@ export function createTransport(o) {
 
   /** Queue events (already complete, with id and timestamp). */
   function enqueue(evs) {
-    if (q.push(evs)) o.log.error('event queue full: dropped the oldest events');
+    if (q.push(evs)) o.log.error('queue full: oldest dropped');
     schedule(q.length() >= BATCH ? 0 : EVERY);
   }
 
@@ -102,12 +99,12 @@ export function createTransport(o) {
       var c = classify(r.status);
       q.claim(o.tab);
       if (c == 'retry') {
-        var wait = r.retryAfter != null ? r.retryAfter : backoff(attempt++, o.random && o.random());
+        var wait = r.retryAfter ?? backoff(attempt++, o.random && o.random());
         blockedUntil = now() + wait;
-        o.log('events: HTTP ' + r.status + ', retrying in ' + wait + ' ms');
+        o.log('events: HTTP ' + r.status + ', retry in ' + wait + ' ms');
         return schedule(wait);
       }
-      if (c == 'drop') o.log.error('events rejected with HTTP ' + r.status + ': batch dropped', r.data);
+      if (c == 'drop') o.log.error('events dropped: HTTP ' + r.status, r.data);
       else o.log('events sent', evs.length, r.data);
       attempt = blockedUntil = 0;
       q.remove(ids, dropped);
@@ -127,7 +124,7 @@ export function createTransport(o) {
       var dr = i ? 0 : dropped;
       var ok;
       try {
-        ok = nav.sendBeacon(host + EVENTS_PATH, new Blob([body(g, dr)], { type: 'text/plain;charset=UTF-8' }));
+        ok = nav.sendBeacon(host + EVENTS_PATH, new Blob([body(g, dr)], { type: TEXT }));
       } catch (e) { /* refused */ }
       // Refused (the browser's 64 KB in-flight budget): the rest stays for the next page.
       if (!ok) return true;

@@ -22,7 +22,7 @@ export function armTrigger(trigger, o) {
   // A selector the browser refuses disarms the trigger, reported once.
   var bad = (e) => {
     d.dispose();
-    if (o.log) o.log.error('invalid trigger selector ' + JSON.stringify(sel), e);
+    if (o.log) o.log.error('bad selector ' + sel, e);
   };
   if (on == 'page_load') go();
   else if (on == 'event') t.event && o.onEvent(t.event, go);

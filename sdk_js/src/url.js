@@ -24,7 +24,7 @@ export function matchUrl(rule, url, onError) {
     return false;
   }
   for (var k in rule.query) if (u.searchParams.get(k) !== String(rule.query[k])) return false;
-  var v = rule.value == null ? '' : String(rule.value);
+  var v = String(rule.value ?? '');
   var m = rule.match;
   var path = u.pathname + u.search + u.hash;
   var bare = !/[?#]/.test(v);
@@ -36,7 +36,7 @@ export function matchUrl(rule, url, onError) {
     try {
       return RegExp(v).test(path);
     } catch (e) {
-      if (onError && !bad[v]) onError('invalid url regex ' + JSON.stringify(v), e);
+      if (onError && !bad[v]) onError('bad regex ' + v, e);
       bad[v] = 1;
     }
   }

@@ -12,7 +12,7 @@ var hex = (n, w) => n.toString(16).padStart(w, '0');
  * @returns {string}
  */
 export function uuidv7(now) {
-  var ms = now == null ? Date.now() : now;
+  var ms = now ?? Date.now();
   var r = crypto.getRandomValues(new Uint8Array(10));
   if (ms > lastMs) {
     lastMs = ms;

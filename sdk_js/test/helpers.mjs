@@ -38,7 +38,7 @@ export function fakeFetch(reply) {
     return {
       status: r.status,
       headers: { get: (k) => headers.get(k) ?? null },
-      text: async () => JSON.stringify(r.body ?? {}),
+      json: async () => JSON.parse(JSON.stringify(r.body ?? {})),
     };
   };
   f.calls = calls;

@@ -2,6 +2,7 @@
 // time a survey is due (issue 5: the survey renderer loads lazily, chunk ≤ 4 KB gzip).
 // Until it arrives the controller is a placeholder; the chunk gets the main bundle's card
 // kit (KIT) so it stays small and looks like every other guide.
+import { loadScript } from '../script.js';
 import { btn, card, h, keys } from './ui.js';
 
 var KIT = { h: h, btn: btn, card: card, keys: keys };
@@ -14,14 +15,7 @@ var chunk; // the promise of the chunk's runner (window.__shirubeSurvey)
  */
 export function runSurveyLazy(host, g, o, cfg) {
   var c, gone;
-  chunk = chunk || new Promise((res, rej) => {
-    var el = document.createElement('script');
-    el.src = (cfg.host || '') + '/sdk/v1/shirube-survey.js';
-    el.nonce = cfg.nonce || '';
-    el.onload = () => res(window.__shirubeSurvey);
-    el.onerror = rej;
-    document.head.append(el);
-  });
+  chunk = chunk || loadScript((cfg.host || '') + '/sdk/v1/shirube-survey.js', cfg.nonce).then(() => window.__shirubeSurvey);
   chunk.then((run) => gone || (c = run(host, g, { __proto__: o, nonce: cfg.nonce }, KIT))).catch((e) => {
     chunk = 0; // the next survey tries again
     // Not shown on this page view.
