@@ -38,7 +38,7 @@ def _new_event(world, n: int) -> None:
         s.commit()
 
 
-@pytest.mark.parametrize("page", ["/loyalty", "/user?id=fresh-user"])
+@pytest.mark.parametrize("page", ["/loyalty", "/user?id=fresh-user", "/people?set=matrix&cell=A"])
 def test_a_page_after_new_events_shows_the_older_figures_as_refreshing(seeded, page):
     b = seeded.browser("viewer")
     _new_event(seeded, 1)  # the user exists for the profile page

@@ -18,7 +18,7 @@ from ..context import AdminContext, Denied
 from ..i18n import N_
 from .common import account_url, user_url
 from .definitions import DEFS
-from .filters import Filters, fresh_rollups, parse_filters
+from .filters import Filters, fresh_rollups, freshness, parse_filters
 from .sets import SNAPSHOT_MAX, PeopleSet, resolve_set, snapshot_rule
 from .tables import Table, csv_response
 
@@ -74,7 +74,7 @@ def people_list(ctx: AdminContext) -> Response:
         level_label=LEVEL_LABELS[people.level], snapshot_max=SNAPSHOT_MAX,
         suggested_key=suggested or "people",
         created=ctx.request.query_params.get("created"), tab="people", defs=DEFS,
-        route="analytics-people",
+        route="analytics-people", fresh=freshness(ctx),
         status=400 if f.errors else 200,
     )
 
