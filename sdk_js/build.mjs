@@ -34,7 +34,7 @@ const MANGLE = [
   'detectOverflow', 'elementContext', 'altBoundary', 'rootBoundary', 'boundary', 'strategy', 'middleware', 'platform',
   'rects', 'elements', 'overflows', 'resetPlacement', 'centerOffset', 'alignmentOffset',
   'limiter', 'coords', 'ancestorScroll', 'ancestorResize', 'elementResize', 'layoutShift', 'animationFrame',
-  'initialPlacement',
+  'initialPlacement', 'padding', 'element', 'options',
   // ours: disposer, engine/renderer/runner options and controllers, transport
   'disposed', 'listen', 'dispose', 'disposer', 'setTimeout', 'setInterval', 'createRenderer', 'onEvent', 'pollMs', 'onChange', 'scriptSrc',
   'startStep', 'targetWaitMs', 'strings', 'emit', 'onEnd', 'ctrl', 'destroyAll', 'setTheme', 'goTo', 'notify',

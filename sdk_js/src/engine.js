@@ -48,7 +48,7 @@ export function createEngine(o) {
   };
   var gstate = (k) => (st.g[k] ||= {});
   var onError = (m, e) => log.error(m, e);
-  var say = (k, msg, x) => log('guide "' + k + '" ' + msg, ...(x ? [x] : []));
+  var say = (k, msg) => log('guide "' + k + '" ' + msg);
   var eligible = () =>
     eligibleGuides(guides, st, {
       url: o.href(),
@@ -155,7 +155,7 @@ export function createEngine(o) {
         end();
       } else if (type == E.GUIDE_TARGET_MISSING) {
         missing[k] = 1;
-        say(k, 'step ' + step + ': target missing', props);
+        say(k, 'step ' + step + ': target missing');
       }
       save();
       o.send(type, { guide: k, step: step, properties: props });

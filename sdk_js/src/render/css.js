@@ -9,20 +9,20 @@ export var CSS = (
   ':host>*{pointer-events:auto;font:14px/1.5 var(--f,system-ui,sans-serif);color:var(--t,#111827)}' +
   '*{box-sizing:border-box;margin:0}:focus-visible{outline:2px solid ' + P + ';outline-offset:2px}' +
   // The card: a column whose body scrolls when the card would be taller than the viewport.
-  '[role=dialog]{position:fixed;top:0;left:0;display:flex;flex-direction:column;width:max-content;max-width:min(360px,100vw - 16px);max-height:calc(100vh - 16px);padding:16px;background:var(--b,#fff);border-radius:var(--r,8px);box-shadow:0 6px 24px #0004;animation:f .2s;outline:0}' +
+  '[role=dialog]{position:fixed;top:0;left:0;display:flex;flex-flow:column;width:max-content;max-width:min(360px,100vw - 16px);max-height:calc(100vh - 16px);padding:16px;background:var(--b,#fff);border-radius:var(--r,8px);box-shadow:0 6px 24px #0004;animation:f .2s;outline:0}' +
   '[id$=b]{overflow:auto}[id$=b]>*{margin-bottom:8px}' +
   '[data-kind=modal]{top:50%;left:50%;transform:translate(-50%,-50%);width:480px;max-width:calc(100vw - 16px)}' +
   '[data-kind=checklist]{inset:auto 16px 72px auto;width:320px;max-height:calc(100vh - 88px)}' +
   T + 'arrow]{position:absolute;width:10px;height:10px;background:inherit;transform:rotate(45deg)}' +
   'h2{margin:0 24px 8px 0;font-size:16px}ul,ol{padding-left:20px}img{max-width:100%}a{color:' + P + '}' +
-  '[data-f]{display:flex;align-items:center;flex-wrap:wrap;gap:8px;margin-top:12px}[data-f]>span{margin-right:auto;font-size:12px}' +
+  '[data-f]{display:flex;align-items:center;flex-flow:wrap;gap:8px;margin-top:12px}[data-f]>span{margin-right:auto;font-size:12px}' +
   'button{font:inherit;padding:6px 12px;border-radius:6px;border:1px solid;background:0;color:' + P + ';cursor:pointer}' +
   T + 'next],' + T + 'done],' + T + 'checklist-launcher]{background:' + P + ';color:#fff}' +
   T + 'close]{position:absolute;top:4px;right:4px;border:0;font-size:20px;line-height:1;color:inherit}' +
   '[aria-hidden]{position:fixed;inset:0;width:100%;height:100%;pointer-events:none}path{fill:#0008;fill-rule:evenodd;pointer-events:auto}' +
   T + 'hotspot]{position:fixed;width:16px;height:16px;padding:0;border:2px solid #fff;border-radius:50%;background:' + P + '}' +
   T + 'hotspot]:after{content:"";position:absolute;inset:-2px;border-radius:50%;background:inherit;animation:p 1.6s infinite}' +
-  '[role=region]{position:fixed;left:0;right:0;top:0;display:flex;flex-wrap:wrap;align-items:center;gap:0 12px;padding:8px 40px 8px 16px;background:' + P + '}' +
+  '[role=region]{position:fixed;inset:0 0 auto;display:flex;flex-flow:wrap;align-items:center;gap:0 12px;padding:8px 40px 8px 16px;background:' + P + '}' +
   '[role=region] *{color:#fff;margin:0;font-size:14px;border-color:#fff}[data-pos=bottom]{top:auto;bottom:0}' +
   T + 'checklist-launcher]{position:fixed;right:16px;bottom:16px;border-radius:99px;box-shadow:0 4px 16px #0004}' +
   '[data-l]{padding:0;list-style:none}[data-l] div{margin-left:30px}' +
