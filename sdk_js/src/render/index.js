@@ -17,10 +17,11 @@
 // The host element is made immune to the page's CSS by inline `!important` declarations
 // (they beat any author stylesheet, even `* {all: revert !important}`), and is lifted into
 // the top layer with the Popover API so no page z-index can cover it.
-// First: the bundle then starts with Floating UI and keeps our code in one run (~190 B less gzip).
+// First the stylesheet text, then Floating UI (through tour.js), then the rest of our code:
+// that order compresses best (~230 B less gzip than the alphabetical one).
+import { CSS } from './css.js';
 import { runGuide } from './tour.js';
 import { runChecklist } from './checklist.js';
-import { CSS } from './css.js';
 import { runSurveyLazy } from './survey-lazy.js';
 
 /** settings.theme keys; each sets the custom property --<first letter> (css.js). */
