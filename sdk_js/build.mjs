@@ -37,7 +37,7 @@ const MANGLE = [
   'initialPlacement', 'padding', 'element', 'options',
   // ours: disposer, engine/renderer/runner options and controllers, transport
   'disposed', 'listen', 'dispose', 'disposer', 'setTimeout', 'setInterval', 'createRenderer', 'onEvent', 'pollMs', 'onChange', 'scriptSrc',
-  'startStep', 'targetWaitMs', 'strings', 'emit', 'onEnd', 'ctrl', 'destroyAll', 'setTheme', 'goTo', 'notify',
+  'startStep', 'targetWaitMs', 'strings', 'emit', 'onEnd', 'ctrl', 'destroyAll', 'setTheme', 'goTo', 'notify', 'destroy',
   'enqueue', 'beacon', 'retryAfter', 'resume', 'stepOf', 'hole', 'claim', 'free', 'dropped', 'onError', 'missing',
   'fire', 'send', 'post', 'route', 'stop', 'load', 'queue', 'doc', 'win', 'el', 'modal', 'pos', 'base', 'tab', 'store',
   'render',
