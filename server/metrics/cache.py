@@ -206,6 +206,11 @@ def _refresh(slot: Hashable, func: Callable[..., Any], engine: sa.Engine,
         # IMMEDIATE: a refresh must never hold the write lock.
         with Session(engine.execution_options(sqlite_begin="DEFERRED")) as session:
             version = data_version(session, environment_id)
+            with _lock:  # already current (a request computed it meanwhile): nothing to do
+                done = _store.get(slot)
+                if done is not None and done.version == version \
+                        and time.monotonic() - done.at <= MAX_AGE_SECONDS:
+                    return
             entry = _compute(func, args, session, environment_id, params, version)
         with _lock:
             if version[0] == slot[2]:  # type: ignore[index]  # same environment incarnation
