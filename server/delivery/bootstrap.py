@@ -40,21 +40,25 @@ SEL_ENVIRONMENT = "SELECT id, guides_version FROM environment WHERE publishable_
 
 # Everything a returning user's bootstrap reads, in ONE statement (one round trip on
 # PostgreSQL): the environment (by publishable key: id and guides_version), the user row,
-# the account row and the user's guide states aggregated as one JSON array.
+# the account row, the user's guide states aggregated as one JSON array and the keys of
+# the segments the user is a stored member of (an index probe; read by the segment plan
+# when published audiences name segments, so that costs no statement of its own).
 _SNAPSHOT = (
     "SELECT e.id, e.guides_version,"
     " u.external_id, u.traits, u.traits_hash, u.last_seen_at,"
     " a.external_id, a.traits, a.traits_hash, a.last_seen_at,"
     " (SELECT {agg}(s.guide_key, s.times_seen, s.last_seen_at, s.current_step,"
     " s.completed_at, s.dismissed_at, s.snoozed_until, s.holdout))"
-    " FROM guide_state s WHERE s.environment_id = e.id AND s.user_id = ?)"
+    " FROM guide_state s WHERE s.environment_id = e.id AND s.user_id = ?),"
+    " (SELECT {keys}(m.segment_key) FROM segment_member m"
+    " WHERE m.environment_id = e.id AND m.user_id = ?)"
     " FROM environment e"
     " LEFT JOIN end_user u ON u.environment_id = e.id AND u.external_id = ?"
     " LEFT JOIN account a ON a.environment_id = e.id AND a.external_id = ?"
     " WHERE e.publishable_key = ?"
 )
-_SNAPSHOT_SQLITE = _SNAPSHOT.format(agg="json_group_array(json_array")
-_SNAPSHOT_PG = _SNAPSHOT.format(agg="json_agg(json_build_array")
+_SNAPSHOT_SQLITE = _SNAPSHOT.format(agg="json_group_array(json_array", keys="json_group_array")
+_SNAPSHOT_PG = _SNAPSHOT.format(agg="json_agg(json_build_array", keys="json_agg")
 
 
 @dataclass(slots=True)
@@ -67,6 +71,7 @@ class Snapshot:
     account: tuple[Any, ...] | None
     states: list[Any]  # [guide_key, times_seen, last_seen_at, step, completed, dismissed,
     #                    snoozed_until, holdout] per guide the user has a state for
+    members: list[str]  # segment_member keys of this user (materialised memberships)
 
 
 async def read_snapshot(
@@ -77,18 +82,20 @@ async def read_snapshot(
     On PostgreSQL through asyncpg on the event loop (FastSQL.fetchrow)."""
     row = await fast.fetchrow(
         _SNAPSHOT_SQLITE if fast.is_sqlite else _SNAPSHOT_PG,
-        (user_id, user_id, account_id, publishable_key),
+        (user_id, user_id, user_id, account_id, publishable_key),
     )
     if row is None:
         return None
-    states = row[10]
+    states, members = row[10], row[11]
     if isinstance(states, str | bytes):
         states = orjson.loads(states)
+    if isinstance(members, str | bytes):
+        members = orjson.loads(members)
     return Snapshot(
         environment_id=row[0], version=row[1],
         user=None if row[2] is None else row[3:6],
         account=None if row[6] is None else row[7:10],
-        states=states or [],
+        states=states or [], members=members or [],
     )
 
 
@@ -185,8 +192,9 @@ def run_bootstrap(
         account_traits=account_traits, now=now,
         event_count=_event_counter(fast, cur, env_id, data.user_id, now) if entry.dynamic else None,
     )
-    if entry.segment_plan is not None:  # one indexed query + the named rule segments
+    if entry.segment_plan is not None:  # stored memberships (read) + the rule segments
         ctx.segments = user_segments(fast=fast, cur=cur, plan=entry.segment_plan,
+                                     members=snapshot.members,
                                      environment_id=env_id, ctx=ctx, states=states)
     partition = partition_eligible(
         entry.guides, ctx, states, now, _audiences(entry, ctx, data, user_traits, account_traits)

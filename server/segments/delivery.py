@@ -2,8 +2,9 @@
 
 `SegmentPlan` is built with the environment's cache entry (server/delivery/cache.py)
 from the published guides' audiences: the segment keys they name, and those that are
-rule segments, compiled. Per request, `user_segments` makes ONE indexed query for the
-user's materialised memberships (`ix_segment_member_env_user`) and evaluates the named
+rule segments, compiled. Per request, `user_segments` takes the user's materialised
+memberships (`ix_segment_member_env_user`; bootstrap reads them in its snapshot statement,
+other callers with one indexed query) and evaluates the named
 rule segments live against the same context (traits, event counts, guide states). A
 feature leaf (`{feature: KEY, op: used}`) counts the feature's uses as adoption does
 (METRICS.md "Feature adoption"): the plan carries the feature's event-rule names and URL
@@ -124,12 +125,18 @@ _SEL_MEMBER = "SELECT segment_key FROM segment_member WHERE environment_id = ? A
 
 
 def user_segments(*, fast: FastSQL, cur: Any, plan: SegmentPlan, environment_id: int,
-                  ctx: EvalContext, states: Mapping[str, GuideStateView]) -> frozenset[str]:
-    """The user's segments for `ctx.segments`: materialised ones plus live rule segments."""
-    cur.execute(fast.sql(_SEL_MEMBER), (environment_id, ctx.user_id))
+                  ctx: EvalContext, states: Mapping[str, GuideStateView],
+                  members: Iterable[str] | None = None) -> frozenset[str]:
+    """The user's segments for `ctx.segments`: materialised ones plus live rule segments.
+
+    `members`: the user's segment_member keys when the caller read them already
+    (bootstrap's snapshot statement); else one indexed query reads them."""
+    if members is None:
+        cur.execute(fast.sql(_SEL_MEMBER), (environment_id, ctx.user_id))
+        members = [row[0] for row in cur.fetchall()]
     rule_keys = plan.rule_keys
     # Rule segments are evaluated live; their stored rows are only the last refresh's list.
-    stored = {row[0] for row in cur.fetchall() if row[0] not in rule_keys}
+    stored = {key for key in members if key not in rule_keys}
     if not plan.rules:
         return frozenset(stored)
     builtin = set(stored)
