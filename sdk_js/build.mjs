@@ -127,6 +127,24 @@ await build({
   mangleQuoted: false,
   mangleCache,
 });
+// The debug chunk (src/debug.js: the words of the debug decision log), loaded by src/log.js
+// only on init({debug: true}): a developer tool, not part of the end-user bundle.
+await build({
+  absWorkingDir: here,
+  entryPoints: ['src/debug-chunk.js'],
+  outfile: join(out, 'shirube-debug.js'),
+  bundle: true,
+  format: 'iife',
+  minify: true,
+  target,
+  legalComments: 'none',
+  banner: { js: `/*! Shirube SDK debug ${pkg.version} | Apache-2.0 */` },
+  logLevel: 'warning',
+  mangleProps,
+  mangleQuoted: false,
+  mangleCache,
+});
+
 const surveyGz = gzipSync(readFileSync(join(out, 'shirube-survey.js')), { level: 9 }).length;
 if (surveyGz > SURVEY_MAX_GZIP) throw new Error(`shirube-survey.js is ${surveyGz} bytes gzip, over the ${SURVEY_MAX_GZIP}-byte budget`);
 

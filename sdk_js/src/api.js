@@ -75,7 +75,7 @@ export function createShirube(opts) {
     };
     if (u.signature) body.user.signature = u.signature;
     if (account) body.account = account;
-    log('bootstrap for user "' + u.id + '"');
+    log(26, u.id); // bootstrap for user
     transport.post('/api/sdk/v1/bootstrap', body).then(safe((r) => {
       if (seq != bootSeq || d.disposed) return; // superseded by a newer identify/group/reset
       var c = classify(r.status);
@@ -87,7 +87,7 @@ export function createShirube(opts) {
         fire('ready', { user: u.id });
       } else if (c == 'retry' && attempt < 8) {
         var wait = r.retryAfter ?? backoff(attempt);
-        log('bootstrap: HTTP ' + r.status + ', retry in ' + wait + ' ms');
+        log(27, r.status, wait);
         d.setTimeout(() => seq == bootSeq && boot(attempt + 1, seq), wait);
       } else log.error('bootstrap failed with HTTP ' + r.status, r.data);
     }, log, 'bootstrap'));
@@ -96,9 +96,8 @@ export function createShirube(opts) {
   var api = {
     /** init({key, host, debug, locale, nonce}) */
     init: (o) => {
-      if (cfg) return log('init again: ignored');
+      if (cfg) return log(28); // init again: ignored
       o = o || {};
-      log.debug = !!o.debug;
       if (!o.key) return log.error('init: no key');
       var host = o.host;
       try {
@@ -107,6 +106,7 @@ export function createShirube(opts) {
         host = location.origin;
       }
       cfg = o;
+      if (o.debug) log.on(host, o.nonce);
       d = createDisposer();
       ext = extension(host, { key: o.key, nonce: o.nonce, log: log, render: createRenderer });
       var local = createStore(webStorage('localStorage'));
@@ -127,7 +127,7 @@ export function createShirube(opts) {
         disposer: d,
         pollMs: 1000,
         onChange: safe((href) => {
-          log('route: ' + href);
+          log(29, href);
           pageView();
           engine.route();
         }, log, 'route'),
@@ -137,7 +137,7 @@ export function createShirube(opts) {
       d.listen(window, 'pagehide', hide);
       d.listen(document, 'visibilitychange', () => document.visibilityState == 'hidden' && hide());
       d.listen(window, 'online', () => transport.flush(true));
-      log('init', { host: host, key: o.key });
+      log(30, { host: host, key: o.key });
       pageView();
       scheduleBoot();
     },

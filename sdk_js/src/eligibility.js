@@ -4,7 +4,6 @@
 import { matchUrl } from './url.js';
 
 export var DAY = 86400000;
-var BUSY = 'another interruptive guide is showing';
 
 /**
  * The ordered candidates (priority desc, then key) that may show now.
@@ -19,7 +18,7 @@ var BUSY = 'another interruptive guide is showing';
  * @param {{url: string, now: number, session?: {d?: string[], s?: string[]},
  *   active?: Object<string, {interrupt: boolean}>, missing?: Object<string, any>,
  *   throttle?: {cooldown_minutes?: number, max_per_day?: number},
- *   log?: (key: string, why: string) => void, onError?: Function}} ctx
+ *   log?: (key: string, why: number, x?: any) => void, onError?: Function}} ctx
  *   session.d: guides dismissed in this browser session, session.s: shown in this session
  * @returns {{guide: object, step: number, resume: boolean}[]}
  */
@@ -50,35 +49,34 @@ export function eligibleGuides(guides, local, ctx) {
     var mode = f.mode;
     var trig = g.trigger || {};
     var has = (list) => list && list.includes(k);
-    var no = (reason) => why(k, reason);
+    var no = (code, x) => why(k, code, x); // reasons: debug.js
     var ok = (step, resume) => out.push({ guide: g, step: step, resume: resume });
-    var fr = 'frequency: ';
-    if (active[k]) return no('already showing');
-    if (!steps.length) return no('no steps');
-    if ((ctx.missing || {})[k]) return no('target missing');
-    if (st.snoozed_until > now) return no('snoozed');
+    if (active[k]) return no(0);
+    if (!steps.length) return no(1);
+    if ((ctx.missing || {})[k]) return no(2);
+    if (st.snoozed_until > now) return no(3);
     if (!st.completed && !st.dismissed && step > 0 && step < steps.length) {
-      if (!url(steps[step].url)) return no('resume: url does not match step ' + step);
-      if (g.interrupt && busy) return no('resume: ' + BUSY);
+      if (!url(steps[step].url)) return no(4, step);
+      if (g.interrupt && busy) return no(5);
       return ok(step, true);
     }
-    if (trig.on == 'manual') return no('manual trigger only');
-    if (!url(trig.url)) return no('url does not match trigger');
-    if (!url(steps[0].url)) return no('url does not match step 0');
+    if (trig.on == 'manual') return no(6);
+    if (!url(trig.url)) return no(7);
+    if (!url(steps[0].url)) return no(8);
     if (mode == 'until_completed') {
-      if (st.completed) return no(fr + 'completed');
-      if (has(session.d)) return no(fr + 'dismissed in this session');
+      if (st.completed) return no(9);
+      if (has(session.d)) return no(10);
     } else if (mode == 'every_days') {
       // A showing answered with "ask me later" is governed by its (expired) snooze instead.
-      if (!(st.snoozed_until >= st.last) && now - st.last < days * DAY) return no(fr + 'seen < ' + days + ' days ago');
+      if (!(st.snoozed_until >= st.last) && now - st.last < days * DAY) return no(11, days);
     } else if (mode == 'max_times') {
-      if (seen >= (f.times || 1)) return no(fr + 'seen ' + seen + ' times');
-      if (has(session.s)) return no(fr + 'shown in this session');
-    } else if (seen || st.completed || st.dismissed) return no(fr + 'once, seen');
+      if (seen >= (f.times || 1)) return no(12, seen);
+      if (has(session.s)) return no(13);
+    } else if (seen || st.completed || st.dismissed) return no(14);
     if (g.interrupt) {
-      if (busy) return no('throttle: ' + BUSY);
-      if (now - lastShow < cooldown) return no('throttle: cooldown');
-      if (today >= perDay) return no('throttle: ' + today + ' shown in 24 h');
+      if (busy) return no(15);
+      if (now - lastShow < cooldown) return no(16);
+      if (today >= perDay) return no(17, today);
     }
     ok(0, false);
   });

@@ -48,8 +48,7 @@ export function createEngine(o) {
   };
   var gstate = (k) => (st.g[k] ||= {});
   var onError = (m, e) => log.error(m, e);
-  var say = (k, msg) => log('guide "' + k + '" ' + msg);
-  var eligible = () =>
+    var eligible = () =>
     eligibleGuides(guides, st, {
       url: o.href(),
       now: Date.now(),
@@ -58,7 +57,7 @@ export function createEngine(o) {
       missing: missing,
       throttle: settings.throttle,
       onError: onError,
-      log: (k, why) => say(k, 'not shown: ' + why),
+      log: (k, why, x) => log(why, k, x),
     });
 
   /**
@@ -78,11 +77,11 @@ export function createEngine(o) {
       // Check again when it is due (another guide may have shown meanwhile, or the URL moved).
       var go = safe(() => {
         var x = eligible().find((x) => x.guide.key == k);
-        x ? start(x) : say(k, 'triggered but not eligible');
+        x ? start(x) : log(18, k);
       }, log, 'trigger');
       var fire = () => (now && due++ ? nextFrame(a, go) : go());
       if (c.resume) return fire();
-      say(k, 'eligible; waiting for trigger');
+      log(19, k); // eligible; waiting for trigger
       armTrigger(c.guide.trigger, {
         disposer: a,
         log: log,
@@ -109,7 +108,7 @@ export function createEngine(o) {
       if (active[k] == entry) delete active[k];
     };
     var pub = (name) => o.fire('guide:' + name, { guide: k });
-    say(k, 'showing from step ' + c.step + (manual ? ' (manual)' : c.resume ? ' (resumed)' : '') + ' in ' + loc.lang);
+    log(20, k, c.step, manual ? 1 : c.resume ? 2 : 0, loc.lang); // showing from step
     var emit = safe((type, data) => {
       if (ended) return;
       var s = gstate(k);
@@ -122,7 +121,7 @@ export function createEngine(o) {
         s.step = step;
         end();
         save();
-        return say(k, 'paused at step ' + step);
+        return log(21, k, step); // paused at step
       }
       if (!TYPES.includes(type)) return log.error('unknown event ' + type);
       if (type == E.GUIDE_SEEN) {
@@ -155,7 +154,7 @@ export function createEngine(o) {
         end();
       } else if (type == E.GUIDE_TARGET_MISSING) {
         missing[k] = 1;
-        say(k, 'step ' + step + ': target missing');
+        log(22, k, step); // target missing
       }
       save();
       o.send(type, { guide: k, step: step, properties: props });
@@ -171,7 +170,7 @@ export function createEngine(o) {
         emit: emit,
         onEnd: safe((reason) => {
           if (reason == 'target_missing') missing[k] = 1;
-          say(k, 'ended: ' + reason);
+          log(23, k, reason); // ended
           end();
           // Something else may be waiting for the screen (non-manual ones still obey cooldown).
           setTimeout(safe(evaluate, log, 'evaluate'));
@@ -199,7 +198,7 @@ export function createEngine(o) {
     if (!loaded) return pendingShow.push(key);
     var g = guides.find((x) => x.key == key);
     if (!g) return log.error('show: no guide ' + key);
-    if (active[key]) return say(key, 'already showing');
+    if (active[key]) return log(24, key); // already showing
     start({ guide: g, step: 0 }, true);
   }
 
@@ -220,7 +219,7 @@ export function createEngine(o) {
       else renderer = o.createRenderer({ theme: theme, nonce: o.nonce, zIndex: theme.z_index || 2147483000, log: log });
       loaded = 1;
       save();
-      log('bootstrap: ' + guides.length + ' guide(s)', guides.map((g) => g.key));
+      log(25, guides.length, guides.map((g) => g.key)); // bootstrap: n guide(s)
       evaluate();
       pendingShow.splice(0).forEach(show);
     },
@@ -232,7 +231,7 @@ export function createEngine(o) {
         var i = a.ctrl && a.ctrl.step ? a.ctrl.step() : 0;
         var s = a.guide.steps[i];
         if (s && s.url && !matchUrl(s.url, o.href(), onError)) {
-          say(k, 'paused at step ' + i);
+          log(21, k, i); // paused at step
           delete active[k];
           a.ctrl.destroy();
           gstate(k).step = i;

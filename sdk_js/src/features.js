@@ -70,7 +70,7 @@ export function createFeatures(o) {
     var el = e.target;
     if (el.closest && !el.hasAttribute('data-shirube-root')) {
       featuresHit(c, el, (s) => document.querySelectorAll(s).length).forEach((x) => {
-        o.log('feature_used ' + x.key);
+        o.log(31, x.key); // feature_used
         o.send(EVENTS.FEATURE_USED, { name: x.key, properties: { rule: x.rule, url: location.href } });
       });
     }

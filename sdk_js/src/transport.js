@@ -101,11 +101,11 @@ export function createTransport(o) {
       if (c == 'retry') {
         var wait = r.retryAfter ?? backoff(attempt++, o.random && o.random());
         blockedUntil = now() + wait;
-        o.log('events: HTTP ' + r.status + ', retry in ' + wait + ' ms');
+        o.log(32, r.status, wait); // events: retry
         return schedule(wait);
       }
       if (c == 'drop') o.log.error('events dropped: HTTP ' + r.status, r.data);
-      else o.log('events sent', evs.length, r.data);
+      else o.log(33, evs.length, r.data); // events sent
       attempt = blockedUntil = 0;
       q.remove(ids, dropped);
       return drain();

@@ -20,12 +20,12 @@ test('the build is reproducible byte for byte and the stub fits its budget', () 
   try {
     const x = buildInto(a);
     const y = buildInto(b);
-    assert.deepEqual(Object.keys(x), ['shirube-builder.js', 'shirube-survey.js', 'shirube.js', 'shirube.js.map', 'stub.min.js']);
+    assert.deepEqual(Object.keys(x), ['shirube-builder.js', 'shirube-debug.js', 'shirube-survey.js', 'shirube.js', 'shirube.js.map', 'stub.min.js']);
     for (const f of Object.keys(x)) assert.ok(x[f].equals(y[f]), f + ' differs between builds');
     const js = x['shirube.js'].toString();
     assert.ok(js.endsWith('//# sourceMappingURL=shirube.js.map\n'));
     // ASCII only (\u escapes): it runs right whatever charset the page or server declares.
-    for (const f of ['shirube.js', 'shirube-survey.js', 'shirube-builder.js']) assert.ok(!/[^\x00-\x7f]/.test(x[f].toString()), f + ' is not ASCII');
+    for (const f of ['shirube.js', 'shirube-survey.js', 'shirube-builder.js', 'shirube-debug.js']) assert.ok(!/[^\x00-\x7f]/.test(x[f].toString()), f + ' is not ASCII');
     assert.ok(!js.includes(root), 'no absolute paths in the bundle');
     assert.ok(!x['shirube.js.map'].toString().includes(root), 'no absolute paths in the map');
     assert.ok(x['stub.min.js'].length <= 700, String(x['stub.min.js'].length));

@@ -1,3 +1,4 @@
+import { explain } from '../src/debug.js';
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { eligibleGuides, mergeState } from '../src/eligibility.js';
@@ -35,9 +36,9 @@ test('trigger url must match; manual guides are never automatic', () => {
     guide('man', { trigger: { on: 'manual' }, interrupt: false }),
   ];
   const why = [];
-  assert.deepEqual(keys(run(gs, undefined, { log: (k, w) => why.push(k + ': ' + w) })), ['home']);
-  assert.ok(why.some((w) => w.startsWith('reports: url')));
-  assert.ok(why.some((w) => w.startsWith('man: manual')));
+  assert.deepEqual(keys(run(gs, undefined, { log: (k, w, x) => why.push(explain([w, k, x])[0]) })), ['home']);
+  assert.ok(why.some((w) => w.startsWith('guide "reports" not shown: url')));
+  assert.ok(why.some((w) => w.startsWith('guide "man" not shown: manual')));
 });
 
 test('frequency once: never again after seen (locally, before any flush)', () => {
@@ -94,7 +95,7 @@ test('fatigue budget: one interruptive at a time, cooldown, max per day; non-int
   assert.deepEqual(keys(run(gs, { g: {}, t: three }, { throttle: th })), ['banner'], 'max per day');
   assert.deepEqual(keys(run(gs, { g: {}, t: three.slice(1) }, { throttle: th })), ['banner', 'modal']);
   const why = [];
-  run(gs, { g: {}, t: [NOW - MIN] }, { throttle: th, log: (k, w) => why.push(w) });
+  run(gs, { g: {}, t: [NOW - MIN] }, { throttle: th, log: (k, w, x) => why.push(explain([w, k, x])[0]) });
   assert.match(why.join('\n'), /cooldown/);
 });
 

@@ -200,6 +200,8 @@ def test_debug_mode_logs_decisions_with_the_prefix(
     page.on("console", lambda m: logs.append((m.type, m.text)))
     host_page(APP, user="debugger", init={"debug": True})
     expect(_guide(page, "here")).to_be_visible()
+    page.wait_for_function("() => window.__shirubeDebug")  # the words of debug lines: a lazy chunk
+    page.evaluate("() => new Promise(r => setTimeout(r))")
     ours = [t for _, t in logs if "shirube" in t.lower()]
     assert ours and all(t.startswith("[shirube] ") for t in ours), ours
     assert '[shirube] bootstrap for user "debugger"' in ours

@@ -140,6 +140,8 @@ def test_until_completed_guide_returns_next_session_after_dismissal_but_not_this
     page.reload()
     _ready(page)
     expect(guide).to_have_count(0)
+    page.wait_for_function("() => window.__shirubeDebug")  # the words of debug lines: a lazy chunk
+    page.evaluate("() => new Promise(r => setTimeout(r))")
     assert any('"setup" not shown: frequency: dismissed in this session' in t for t in logs), logs
 
     # A new browser context is a new session: it comes back.

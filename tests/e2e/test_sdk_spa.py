@@ -64,6 +64,8 @@ def test_pending_delayed_guide_is_cancelled_when_the_route_changes_and_the_new_r
     page.clock.install()
     host_page(APP, path="/app/a", env=env, user="hasty", init={"debug": True})
     _ready(page)
+    page.wait_for_function("() => window.__shirubeDebug")  # the words of debug lines: a lazy chunk
+    page.evaluate("() => Promise.resolve()")
     assert any('guide "route-a" eligible; waiting for trigger' in t for t in logs), logs
 
     _push(page, "/app/b")
