@@ -6,7 +6,6 @@ import { createRenderer } from './render/index.js';
 import { backoff, classify } from './backoff.js';
 import { createDisposer } from './disposer.js';
 import { createEngine } from './engine.js';
-import { EVENTS } from './events.js';
 import { createFeatures } from './features.js';
 import { createLog, safe } from './log.js';
 import { extension } from './preview.js';
@@ -57,7 +56,7 @@ export function createShirube(opts) {
     transport.enqueue(pending.splice(0).map((ev) => Object.assign(ev, { user_id: user.id, account_id: account ? account.id : null })));
   }
 
-  var pageView = () => send(EVENTS.PAGE_VIEW, { properties: { url: location.href, title: document.title } });
+  var pageView = () => send('page_view', { properties: { url: location.href, title: document.title } });
 
   function scheduleBoot() {
     if (!cfg || !user || ext) return;
@@ -163,7 +162,7 @@ export function createShirube(opts) {
     /** track(name, properties) */
     track: (name, props) => {
       if (!name) return log.error('track: no name');
-      send(EVENTS.TRACK, { name: String(name), properties: props });
+      send('track', { name: String(name), properties: props });
       if (engine) engine.track(String(name));
     },
     /** page(): a page_view now (route changes send one by themselves). */

@@ -3,14 +3,12 @@
 
 import { createDisposer } from './disposer.js';
 import { DAY, eligibleGuides, mergeState } from './eligibility.js';
-import { EVENTS as E } from './events.js';
 import { uiStrings } from './i18n.js';
 import { localizeGuide } from './locale.js';
 import { safe } from './log.js';
 import { armTrigger } from './triggers.js';
 import { matchUrl } from './url.js';
 
-var TYPES = Object.values(E);
 var add = (list, k) => list.includes(k) || list.push(k);
 /** Run `fn` in a task after the next frame (a timer alone where there are no frames), on disposer `d`. */
 var nextFrame = (d, fn) => {
@@ -113,9 +111,7 @@ export function createEngine(o) {
       if (ended) return;
       var s = gstate(k);
       var now = Date.now();
-      data = data || {};
-      var step = data.step ?? null;
-      var props = data.properties || {};
+      var step = data.step;
       if (type == '__pause') {
         // Next step lives on another page: remember where, resume there.
         s.step = step;
@@ -123,8 +119,7 @@ export function createEngine(o) {
         save();
         return log(21, k, step); // paused at step
       }
-      if (!TYPES.includes(type)) return log.error('unknown event ' + type);
-      if (type == E.GUIDE_SEEN) {
+      if (type == 'guide_seen') {
         if (seenSent) return;
         seenSent = 1;
         s.seen = (s.seen | 0) + 1;
@@ -133,31 +128,32 @@ export function createEngine(o) {
         add(sess.s, k);
         if (g.interrupt && !manual) st.t = st.t.filter((t) => now - t < DAY).concat(now);
         pub('shown');
-      } else if (type == E.STEP_SEEN) {
+      } else if (type == 'step_seen') {
         s.step = step | 0;
         o.fire('step:shown', { guide: k, step: step });
-      } else if (type == E.STEP_COMPLETED && g.type == 'checklist') {
+      } else if (type == 'step_completed' && g.type == 'checklist') {
         // Checklist items tick in any order; remember which, for the next page.
         add((s.done ||= []), step);
-      } else if (type == E.GUIDE_COMPLETED) {
+      } else if (type == 'guide_completed') {
         s.completed = true;
         s.step = 0;
         end();
         pub('completed');
-      } else if (type == E.GUIDE_DISMISSED) {
+      } else if (type == 'guide_dismissed') {
         s.dismissed = true;
         add(sess.d, k);
         end();
         pub('dismissed');
-      } else if (type == E.GUIDE_SNOOZED) {
-        s.snoozed_until = Date.parse(props.until) || now + DAY;
+      } else if (type == 'guide_snoozed') {
+        s.snoozed_until = Date.parse((data.properties || {}).until) || now + DAY;
         end();
-      } else if (type == E.GUIDE_TARGET_MISSING) {
+      } else if (type == 'guide_target_missing') {
         missing[k] = 1;
         log(22, k, step); // target missing
       }
       save();
-      o.send(type, { guide: k, step: step, properties: props });
+      data.guide = k; // send() fills in the rest (step null, properties {})
+      o.send(type, data);
     }, log, 'emit');
     try {
       entry.ctrl = renderer.show(loc.guide, {

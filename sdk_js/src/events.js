@@ -1,4 +1,6 @@
-// The one list of SDK event types; the same list as server/ingest/events.py.
+// The one list of SDK event types; the same list as server/ingest/events.py. The bundle
+// writes the values as literals (engine.js, api.js, features.js, render/): this is the
+// vocabulary they must stay within (tests/unit/test_sdk_bundle.py checks it against the server's).
 export var EVENTS = Object.freeze({
   PAGE_VIEW: 'page_view',
   TRACK: 'track',

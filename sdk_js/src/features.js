@@ -4,7 +4,6 @@
 // nothing. One `feature_used` per matching feature per click (sdk-contract.md "Features").
 // URL rules are counted by the server from the page_view events it already has
 // (retroactively), so the SDK sends nothing for them.
-import { EVENTS } from './events.js';
 import { squash } from './render/target.js'; // the same text check as a step target
 
 /**
@@ -71,7 +70,7 @@ export function createFeatures(o) {
     if (el.closest && !el.hasAttribute('data-shirube-root')) {
       featuresHit(c, el, (s) => document.querySelectorAll(s).length).forEach((x) => {
         o.log(31, x.key); // feature_used
-        o.send(EVENTS.FEATURE_USED, { name: x.key, properties: { rule: x.rule, url: location.href } });
+        o.send('feature_used', { name: x.key, properties: { rule: x.rule, url: location.href } });
       });
     }
   }, true);
