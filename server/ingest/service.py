@@ -23,7 +23,7 @@ from ..surveys.responses import store_survey_answers
 from .events import MAX_PROPERTIES_BYTES, Event, EventIn, fast_event
 
 _CHUNK = 500  # rows per INSERT statement on SQLite (× 11 parameters, far below its limit)
-_PG_CHUNK = 5000  # rows per INSERT on PostgreSQL (column arrays: the statement text is fixed)
+_PG_CHUNK = 5000  # rows per INSERT on PostgreSQL (one JSON parameter: the statement is fixed)
 DEFAULT_SNOOZE_DAYS = 7
 
 
@@ -148,13 +148,16 @@ def ingest_events(
 
 
 _PG_INSERT = (
-    # One statement text whatever the row count: prepared once, ten array parameters, and
-    # about half the server time of a 500-row VALUES list (measured: 47 vs 91 µs per row).
+    # One statement text whatever the row count (prepared once) and ONE parameter: the rows
+    # as a JSON array, serialised by orjson (properties spliced in as they were validated)
+    # and unpacked by jsonb_to_recordset. Measured per row, 1,600-row groups: 2.5 µs of
+    # writer CPU and 26 µs wall, against 18 µs and 53 µs for ten array parameters
+    # (psycopg dumps arrays in Python, escaping every element) and more for a VALUES list.
     "INSERT INTO event (environment_id, uuid, type, name, user_id, account_id, guide_key,"
     " step, properties, timestamp, received_at)"
-    " SELECT ?, u, t, n, us, a, g, s, p::jsonb, ts, r FROM unnest(?::text[], ?::text[],"
-    " ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::timestamptz[],"
-    " ?::timestamptz[]) AS x(u, t, n, us, a, g, s, p, ts, r)"
+    " SELECT ?, u, t, n, us, a, g, s, p, ts, r FROM jsonb_to_recordset(?::jsonb)"
+    " AS x(u text, t text, n text, us text, a text, g text, s int, p jsonb, ts timestamptz,"
+    " r timestamptz)"
     " ON CONFLICT (environment_id, uuid) DO NOTHING RETURNING uuid"
 )
 
@@ -163,7 +166,7 @@ def _insert_chunk(
     fast: FastSQL, cur: Any, env_id: int, chunk: list[tuple[Event, str, datetime]]
 ) -> list[str]:
     if not fast.is_sqlite:
-        return _insert_unnest(fast, cur, env_id, chunk)
+        return _insert_recordset(fast, cur, env_id, chunk)
     # SQLite: which ids are stored already, then a plain multi-row INSERT of the others.
     # Exact, because the caller holds the write lock (BEGIN IMMEDIATE): nobody can insert in
     # between. Not `RETURNING uuid`: the sqlite3 module steps through returned rows one by
@@ -205,18 +208,17 @@ def _insert_chunk(
     return [e.id for e, _, _ in chunk]
 
 
-def _insert_unnest(
+def _insert_recordset(
     fast: FastSQL, cur: Any, env_id: int, chunk: list[tuple[Event, str, datetime]]
 ) -> list[str]:
-    """PostgreSQL: the rows as column arrays (the values need no conversion: psycopg binds
-    aware datetimes as timestamptz)."""
-    events = [e for e, _, _ in chunk]
-    cur.execute(fast.sql(_PG_INSERT), (
-        env_id, [e.id for e in events], [e.type for e in events], [e.name for e in events],
-        [e.user_id for e in events], [e.account_id for e in events],
-        [e.guide for e in events], [e.step for e in events], [p for _, p, _ in chunk],
-        [e.timestamp for e in events], [at for _, _, at in chunk],
-    ))
+    """PostgreSQL: the rows as one JSON document (see _PG_INSERT)."""
+    fragment = orjson.Fragment
+    doc = orjson.dumps([
+        {"u": e.id, "t": e.type, "n": e.name, "us": e.user_id, "a": e.account_id,
+         "g": e.guide, "s": e.step, "p": fragment(props), "ts": e.timestamp, "r": at}
+        for e, props, at in chunk
+    ], option=orjson.OPT_NAIVE_UTC)  # timestamps keep their offset; a naive one is UTC
+    cur.execute(fast.sql(_PG_INSERT), (env_id, doc.decode()))
     return [r[0] for r in cur.fetchall()]
 
 

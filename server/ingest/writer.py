@@ -6,8 +6,9 @@ worker waiting for the write lock would sleep inside the event loop. So handlers
 on the loop and hand the batch to this thread; it takes every batch waiting and writes
 them as one group:
 
-- **Together first.** The group's rows go into one multi-row
-  `INSERT … ON CONFLICT DO NOTHING RETURNING uuid` per 500 rows (per environment), one
+- **Together first.** The group's rows go into one INSERT per chunk and environment
+  (server/ingest/service.py: SQLite 500-row VALUES lists after one read of the ids stored
+  already; PostgreSQL one JSON document for up to 5,000 rows), one
   guide-state upsert, one survey/webhook pass, one COMMIT — a handful of statements for
   the whole group instead of several per request. Every statement releases the GIL and
   must take it back from a busy event loop (up to the 5 ms switch interval), so the

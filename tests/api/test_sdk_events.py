@@ -255,3 +255,38 @@ def test_a_batch_whose_commit_fails_is_a_503_in_the_error_shape_and_nothing_is_s
     assert count(db, "SELECT count(*) FROM event") == 0
     # Resending the same kind of batch once the fault is gone stores it.
     assert sdk.send([event(), event()]).json()["accepted"] == 2
+
+
+def test_every_column_is_stored_as_sent(sdk, db):
+    """What the writer stores (PostgreSQL: one JSON document unpacked by
+    jsonb_to_recordset; SQLite: a multi-row VALUES list) reads back as sent: nulls,
+    integers, nested and non-ASCII properties, timestamps with an offset as UTC."""
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    sent = [
+        event("track", name="exported", properties={"rows": 3, "tags": ["a", "b"],
+                                                     "nested": {"ok": True, "x": None},
+                                                     "note": "日本語 \"quoted\" \\ back"},
+              timestamp="2026-11-20T17:30:00.123456+09:00", account_id="acct-9"),
+        event("page_view", user_id="user-2", properties={}),
+        event("step_seen", guide="tour-1", step=2),
+    ]
+    assert sdk.send(sent).json()["accepted"] == 3
+    with db.engine.connect() as conn:
+        rows = {r.uuid: r for r in conn.execute(sa.text(
+            "SELECT uuid, type, name, user_id, account_id, guide_key, step, properties,"
+            " timestamp FROM event"))}
+    first, view, step = (rows[e["id"]] for e in sent)
+    props = first.properties if isinstance(first.properties, dict) else json.loads(first.properties)
+    assert props == sent[0]["properties"]
+    assert (first.type, first.name, first.user_id, first.account_id, first.guide_key,
+            first.step) == ("track", "exported", "user-1", "acct-9", None, None)
+    stamp = first.timestamp if isinstance(first.timestamp, datetime) else \
+        datetime.fromisoformat(first.timestamp)
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    assert stamp == datetime(2026, 11, 20, 8, 30, 0, 123456, tzinfo=UTC)
+    assert (view.name, view.account_id, view.user_id) == (None, None, "user-2")
+    assert (step.guide_key, step.step, step.name) == ("tour-1", 2, None)
