@@ -26,7 +26,7 @@ export function createShirube(opts) {
   var log = createLog();
   var cfg, user, account, d, transport, engine, bootTimer, drainTimer, ready;
   var pending = []; // events made before we know the user (or before init)
-  var shows = []; // show() before bootstrap
+  var shows = []; // show() before init (then the engine keeps them until its bootstrap)
   var listeners = {};
   var bootSeq = 0;
   var feats; // feature tagging (features.js)
@@ -81,7 +81,6 @@ export function createShirube(opts) {
       if (c == 'ok') {
         engine.load(r.data || {}, u.id, langs());
         feats.load((r.data || {}).features);
-        shows.splice(0).forEach(engine.show);
         ready = 1;
         fire('ready', { user: u.id });
       } else if (c == 'retry' && attempt < 8) {
@@ -122,6 +121,7 @@ export function createShirube(opts) {
         send: send,
         fire: fire,
       });
+      shows.forEach(engine.show);
       createRouter({
         disposer: d,
         pollMs: 1000,
@@ -168,7 +168,7 @@ export function createShirube(opts) {
     /** page(): a page_view now (route changes send one by themselves). */
     page: pageView,
     /** show(guideKey): open a guide now, exempt from frequency and throttling. */
-    show: (key) => (ready ? engine.show(String(key)) : shows.push(String(key))),
+    show: (key) => (engine ? engine.show(String(key)) : shows.push(String(key))),
     /** reset(): forget the user (logout). Events already queued are still sent. */
     reset: () => {
       drain();

@@ -46,6 +46,11 @@ export function createEngine(o) {
   };
   var gstate = (k) => (st.g[k] ||= {});
   var onError = (m, e) => log.error(m, e);
+  var pause = (k, i) => {
+    gstate(k).step = i;
+    save();
+    log(21, k, i); // paused at step
+  };
     var eligible = () =>
     eligibleGuides(guides, st, {
       url: o.href(),
@@ -112,13 +117,8 @@ export function createEngine(o) {
       var s = gstate(k);
       var now = Date.now();
       var step = data.step;
-      if (type == '__pause') {
-        // Next step lives on another page: remember where, resume there.
-        s.step = step;
-        end();
-        save();
-        return log(21, k, step); // paused at step
-      }
+      // Next step lives on another page: remember where, resume there.
+      if (type == '__pause') return end(), pause(k, step);
       if (type == 'guide_seen') {
         if (seenSent) return;
         seenSent = 1;
@@ -227,11 +227,9 @@ export function createEngine(o) {
         var i = a.ctrl && a.ctrl.step ? a.ctrl.step() : 0;
         var s = a.guide.steps[i];
         if (s && s.url && !matchUrl(s.url, o.href(), onError)) {
-          log(21, k, i); // paused at step
           delete active[k];
           a.ctrl.destroy();
-          gstate(k).step = i;
-          save();
+          pause(k, i);
         }
       }
       evaluate();

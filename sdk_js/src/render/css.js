@@ -3,32 +3,31 @@
 // Theme custom properties (set on the host from settings.theme, see index.js): --p primary,
 // --t text, --b background, --r radius, --f font. Selectors use roles and the data-testid
 // values the tests use anyway (no classes).
-var P = 'var(--p,#4f46e5)';
-var T = '[data-testid=shirube-';
+// One literal, the repeats written out: gzip takes them for less than concatenation costs.
 export var CSS = (
   ':host>*{pointer-events:auto;font:14px/1.5 var(--f,system-ui,sans-serif);color:var(--t,#111827)}' +
-  '*{box-sizing:border-box;margin:0}:focus-visible{outline:2px solid ' + P + ';outline-offset:2px}' +
+  '*{box-sizing:border-box;margin:0}:focus-visible{outline:2px solid var(--p,#4f46e5);outline-offset:2px}' +
   // The card: a column whose body scrolls when the card would be taller than the viewport.
   '[role=dialog]{position:fixed;top:0;left:0;display:flex;flex-flow:column;width:max-content;max-width:min(360px,100vw - 16px);max-height:calc(100vh - 16px);padding:16px;background:var(--b,#fff);border-radius:var(--r,8px);box-shadow:0 6px 24px #0004;animation:f .2s;outline:0}' +
   '[id$=b]{overflow:auto}[id$=b]>*{margin-bottom:8px}' +
   '[data-kind=modal]{top:50%;left:50%;transform:translate(-50%,-50%);width:480px;max-width:calc(100vw - 16px)}' +
   '[data-kind=checklist]{inset:auto 16px 72px auto;width:320px;max-height:calc(100vh - 88px)}' +
-  T + 'arrow]{position:absolute;width:10px;height:10px;background:inherit;transform:rotate(45deg)}' +
-  'h2{margin:0 24px 8px 0;font-size:16px}ul,ol{padding-left:20px}img{max-width:100%}a{color:' + P + '}' +
+  '[data-testid=shirube-arrow]{position:absolute;width:10px;height:10px;background:inherit;transform:rotate(45deg)}' +
+  'h2{margin:0 24px 8px 0;font-size:16px}ul,ol{padding-left:20px}img{max-width:100%}a{color:var(--p,#4f46e5)}' +
   '[data-f]{display:flex;align-items:center;flex-flow:wrap;gap:8px;margin-top:12px}[data-f]>span{margin-right:auto;font-size:12px}' +
-  'button{font:inherit;padding:6px 12px;border-radius:6px;border:1px solid;background:0;color:' + P + ';cursor:pointer}' +
-  T + 'next],' + T + 'done],' + T + 'checklist-launcher]{background:' + P + ';color:#fff}' +
-  T + 'close]{position:absolute;top:4px;right:4px;border:0;font-size:20px;line-height:1;color:inherit}' +
+  'button{font:inherit;padding:6px 12px;border-radius:6px;border:1px solid;background:0;color:var(--p,#4f46e5);cursor:pointer}' +
+  '[data-testid=shirube-next],[data-testid=shirube-done],[data-testid=shirube-checklist-launcher]{background:var(--p,#4f46e5);color:#fff}' +
+  '[data-testid=shirube-close]{position:absolute;top:4px;right:4px;border:0;font-size:20px;line-height:1;color:inherit}' +
   '[aria-hidden]{position:fixed;inset:0;width:100%;height:100%;pointer-events:none}path{fill:#0008;fill-rule:evenodd;pointer-events:auto}' +
-  T + 'hotspot]{position:fixed;width:16px;height:16px;padding:0;border:2px solid #fff;border-radius:50%;background:' + P + '}' +
-  T + 'hotspot]:after{content:"";position:absolute;inset:-2px;border-radius:50%;background:inherit;animation:p 1.6s infinite}' +
-  '[role=region]{position:fixed;inset:0 0 auto;display:flex;flex-flow:wrap;align-items:center;gap:0 12px;padding:8px 40px 8px 16px;background:' + P + '}' +
+  '[data-testid=shirube-hotspot]{position:fixed;width:16px;height:16px;padding:0;border:2px solid #fff;border-radius:50%;background:var(--p,#4f46e5)}' +
+  '[data-testid=shirube-hotspot]:after{content:"";position:absolute;inset:-2px;border-radius:50%;background:inherit;animation:p 1.6s infinite}' +
+  '[role=region]{position:fixed;inset:0 0 auto;display:flex;flex-flow:wrap;align-items:center;gap:0 12px;padding:8px 40px 8px 16px;background:var(--p,#4f46e5)}' +
   '[role=region] *{color:#fff;margin:0;font-size:14px;border-color:#fff}[data-pos=bottom]{top:auto;bottom:0}' +
-  T + 'checklist-launcher]{position:fixed;right:16px;bottom:16px;border-radius:99px;box-shadow:0 4px 16px #0004}' +
+  '[data-testid=shirube-checklist-launcher]{position:fixed;right:16px;bottom:16px;border-radius:99px;box-shadow:0 4px 16px #0004}' +
   '[data-l]{padding:0;list-style:none}[data-l] div{margin-left:30px}' +
-  T + 'checklist-item]{display:flex;gap:8px;width:100%;padding:6px 0;border:0;color:inherit}' +
-  T + 'checklist-item]:before{content:"";flex:none;width:14px;height:14px;border:2px solid ' + P + ';border-radius:50%;font-size:11px;line-height:14px;text-align:center}' +
-  '[data-done]:before{content:"\\2713";background:' + P + ';color:#fff}[data-done]{opacity:.6}' +
+  '[data-testid=shirube-checklist-item]{display:flex;gap:8px;width:100%;padding:6px 0;border:0;color:inherit}' +
+  '[data-testid=shirube-checklist-item]:before{content:"";flex:none;width:14px;height:14px;border:2px solid var(--p,#4f46e5);border-radius:50%;font-size:11px;line-height:14px;text-align:center}' +
+  '[data-done]:before{content:"\\2713";background:var(--p,#4f46e5);color:#fff}[data-done]{opacity:.6}' +
   '@keyframes f{0%{opacity:0}}@keyframes p{to{transform:scale(2.6);opacity:0}}' +
   '@media (prefers-reduced-motion:reduce){*,:after{animation:none!important}}'
 );
