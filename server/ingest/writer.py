@@ -38,6 +38,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,6 +81,8 @@ class IntakeWriter:
         self._lock = threading.Lock()
         self._lock_path = _sqlite_lock_path(fast)
         self._lock_fd: int | None = None
+        # SQLite files: WAL checkpoints run in their own thread (see _Checkpointer).
+        self._checkpointer = _Checkpointer(fast) if self._lock_path is not None else None
         #: Groups written and batches in them (tests and diagnostics).
         self.groups = 0
         self.batches = 0
@@ -109,7 +112,8 @@ class IntakeWriter:
             return
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="shirube-intake", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="shirube-intake", daemon=True)
                 self._thread.start()
 
     def stop(self) -> None:
@@ -119,6 +123,8 @@ class IntakeWriter:
         if thread is not None:
             self._queue.put(None)
             thread.join(timeout=10)
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
@@ -175,6 +181,8 @@ class IntakeWriter:
         inserted: dict[int, set[str]] = {}
         with fast.connection() as conn:
             cur = conn.cursor()
+            if self._checkpointer is not None:
+                self._checkpointer.adopt(conn, cur)
             fast.begin_write(cur)
             for env_id, jobs in by_env.items():
                 rows: list[tuple[Event, str, datetime]] = []
@@ -188,6 +196,8 @@ class IntakeWriter:
                 inserted[env_id] = new
             _commit(fast, cur)
             cur.close()
+        if self._checkpointer is not None:
+            self._checkpointer.committed()
         outcomes: list[_Outcome] = []
         for env_id, jobs in by_env.items():
             new = inserted[env_id]
@@ -235,6 +245,66 @@ class IntakeWriter:
             yield
         finally:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+
+class _Checkpointer:
+    """WAL checkpoints of a SQLite file off the intake writer's commit path.
+
+    By default the COMMIT that grows the WAL past 1,000 pages copies the WAL back into the
+    database and fsyncs it, inside the writer's group: measured in the live server, COMMIT
+    took ~24 ms per 1,550-row group against ~8 ms in a quiet process. The writer's
+    connections turn that off (`wal_autocheckpoint=0`, once per connection) and this thread
+    runs a PASSIVE checkpoint (never blocks writers or readers) on its own connection at
+    most every `EVERY` seconds after a commit. Other connections keep SQLite's automatic
+    checkpoints, and the last connection to close checkpoints as usual."""
+
+    EVERY = 0.5
+
+    def __init__(self, fast: FastSQL) -> None:
+        self._fast = fast
+        self._wake = threading.Event()
+        self._stopping = False
+        self._adopted: set[int] = set()
+        self._thread: threading.Thread | None = None
+        self.runs = 0
+
+    def adopt(self, conn: Any, cur: Any) -> None:
+        key = id(conn.dbapi_connection)
+        if key not in self._adopted:
+            cur.execute("PRAGMA wal_autocheckpoint=0")
+            self._adopted.add(key)
+
+    def committed(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="shirube-checkpoint",
+                                            daemon=True)
+            self._thread.start()
+        self._wake.set()
+
+    def stop(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._stopping = True
+            self._wake.set()
+            thread.join(timeout=10)
+            self._stopping = False
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            try:
+                with self._fast.connection() as conn:
+                    cur = conn.cursor()
+                    cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    cur.fetchall()
+                    cur.close()
+                self.runs += 1
+            except Exception as exc:  # noqa: BLE001 - the next commit's wake-up retries
+                log.warning("WAL checkpoint failed: %r", exc)
+            if self._stopping:
+                return
+            time.sleep(self.EVERY)
 
 
 def _commit(fast: FastSQL, cur: Any) -> None:

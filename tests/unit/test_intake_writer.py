@@ -230,3 +230,44 @@ def test_a_failing_commit_fails_every_request_of_its_group_with_503_and_stores_n
     # Nothing of the failed group was stored; a retry after the failure stores normally.
     assert after.accepted == 5 and after.duplicates == 0
     assert _count(db, "SELECT count(*) FROM event") == 1 + 5
+
+
+def test_sqlite_wal_checkpoints_run_off_the_writers_commit_path(db, factory):
+    """SQLite files: the writer's connection does not checkpoint at COMMIT
+    (wal_autocheckpoint=0); the checkpoint thread copies the WAL back instead."""
+    import time
+
+    if db.dialect != "sqlite":
+        pytest.skip("a SQLite WAL matter")
+    env_id = factory.environment().environment.id
+    fast = FastSQL(db.hot_engine)
+    writer = IntakeWriter(fast)
+    checkpointer = writer._checkpointer
+    assert checkpointer is not None
+
+    async def main():  # type: ignore[no-untyped-def]
+        now = datetime.now(UTC)
+        for i in range(3):
+            await writer.write(environment_id=env_id, batch=prepare_batch(_events(40, f"w{i}")),
+                               now=now)
+
+    try:
+        asyncio.run(main())
+        deadline = time.monotonic() + 10
+        while checkpointer.runs == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert checkpointer.runs >= 1
+        adopted = [raw for raw, _ in fast._idle
+                   if id(raw.dbapi_connection) in checkpointer._adopted]
+        assert adopted  # the connection the writer committed on is back in the idle list
+        for raw in adopted:
+            cur = raw.cursor()
+            cur.execute("PRAGMA wal_autocheckpoint")
+            assert cur.fetchone()[0] == 0
+            cur.close()
+    finally:
+        writer.stop()
+    assert _count(db, "SELECT count(*) FROM event") == 120
+    with db.engine.connect() as conn:  # nothing is left for a checkpoint to copy
+        busy, log_frames, done = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+    assert busy == 0 and log_frames == done
