@@ -12,24 +12,25 @@ export var DAY = 86400000;
  * but still never over another interruptive guide.
  *
  * @param {object[]} guides bootstrap guides
+ * The caller (engine.js) gives every argument in full (mergeState's shape, all of ctx
+ * but throttle and onError): nothing here re-checks it.
  * @param {{g: Object<string, {seen?: number, step?: number, completed?: boolean, dismissed?: boolean,
- *   snoozed_until?: number, last?: number, paused?: boolean}>, t?: number[]}} local merged state;
+ *   snoozed_until?: number, last?: number, paused?: boolean}>, t: number[]}} local merged state;
  *   `t` = times (ms) automatic interruptive guides were shown
- * @param {{url: string, now: number, session?: {d?: string[], s?: string[]},
- *   active?: Object<string, {interrupt: boolean}>, missing?: Object<string, any>,
+ * @param {{url: string, now: number, session: {d?: string[], s?: string[]},
+ *   active: Object<string, {interrupt: boolean}>, missing: Object<string, any>,
  *   throttle?: {cooldown_minutes?: number, max_per_day?: number},
- *   log?: (key: string, why: number, x?: any) => void, onError?: Function}} ctx
+ *   log: (key: string, why: number, x?: any) => void, onError?: Function}} ctx
  *   session.d: guides dismissed in this browser session, session.s: shown in this session
  * @returns {{guide: object, step: number, resume: boolean}[]}
  */
 export function eligibleGuides(guides, local, ctx) {
-  local = local || {};
   var now = ctx.now;
-  var session = ctx.session || {};
-  var active = ctx.active || {};
-  var why = ctx.log || (() => {});
+  var session = ctx.session;
+  var active = ctx.active;
+  var why = ctx.log;
   var th = ctx.throttle || {};
-  var shows = local.t || [];
+  var shows = local.t;
   var busy = Object.values(active).some((a) => a.interrupt);
   var lastShow = Math.max(0, ...shows);
   var today = shows.filter((t) => now - t < DAY).length;
@@ -38,9 +39,9 @@ export function eligibleGuides(guides, local, ctx) {
   var url = (rule) => matchUrl(rule, ctx.url, ctx.onError);
   var out = [];
 
-  (guides || []).forEach((g) => {
+  guides.forEach((g) => {
     var k = g.key;
-    var st = (local.g || {})[k] || {};
+    var st = local.g[k] || {};
     var steps = g.steps || [];
     var step = st.step | 0;
     var f = g.frequency || {};
@@ -53,7 +54,7 @@ export function eligibleGuides(guides, local, ctx) {
     var ok = (step, resume) => out.push({ guide: g, step: step, resume: resume });
     if (active[k]) return no(0);
     if (!steps.length) return no(1);
-    if ((ctx.missing || {})[k]) return no(2);
+    if (ctx.missing[k]) return no(2);
     if (st.snoozed_until > now) return no(3);
     if (!st.completed && !st.dismissed && step > 0 && step < steps.length) {
       if (!url(steps[step].url)) return no(4, step);

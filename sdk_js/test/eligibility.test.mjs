@@ -22,7 +22,9 @@ function guide(key, over = {}) {
 }
 const keys = (c) => c.map((x) => x.guide.key);
 const run = (guides, local = { g: {}, t: [] }, ctx = {}) =>
-  eligibleGuides(guides, local, { url: 'https://app.example/app/home', now: NOW, ...ctx });
+  eligibleGuides(guides, local, {
+    url: 'https://app.example/app/home', now: NOW, session: {}, active: {}, missing: {}, log: () => {}, ...ctx,
+  });
 
 test('candidates are ordered by priority desc, then key', () => {
   const gs = [guide('b', { interrupt: false }), guide('a', { interrupt: false }), guide('z', { priority: 5, interrupt: false })];

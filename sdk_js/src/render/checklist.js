@@ -21,14 +21,12 @@ export function runChecklist(host, g, o) {
     S: o.strings, title: document.createTextNode(g.name || ''), body: list,
     close: () => end('guide_dismissed', 'dismissed'),
   });
-  var launcher = h('button', {
-    type: 'button', t: 'checklist-launcher', 'data-guide-key': g.key, 'aria-expanded': 'false', 'aria-controls': panel.id,
+  var launcher = btn(d, 'checklist-launcher', null, () => toggle(panel.hidden), null, {
+    'data-guide-key': g.key, 'aria-expanded': 'false', 'aria-controls': panel.id,
   });
   var btns = items.map((it, i) => {
     var li = h('li');
-    var b = btn(d, 'checklist-item', null, () => it.complete_event || tick(i));
-    b.setAttribute('aria-pressed', 'false');
-    b.setAttribute('data-step', i);
+    var b = btn(d, 'checklist-item', null, () => it.complete_event || tick(i), null, { 'aria-pressed': 'false', 'data-step': i });
     b.append(fragment(it.title_html));
     li.append(b, h('div'));
     li.lastChild.append(fragment(it.body_html));
@@ -61,7 +59,6 @@ export function runChecklist(host, g, o) {
   panel.hidden = true;
   host.root.append(launcher, panel);
   d.add(() => { launcher.remove(); panel.remove(); });
-  d.listen(launcher, 'click', () => toggle(panel.hidden));
   d.listen(panel, 'keydown', (e) => {
     if (e.key == 'Escape') {
       e.preventDefault();

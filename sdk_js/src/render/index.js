@@ -30,7 +30,7 @@ var THEME = ['primary', 'text', 'background', 'radius', 'font'];
 /**
  * Create a renderer. Guides render inside one shadow-root host, created on first show
  * and removed when the last guide ends.
- * @param {{theme?: object, nonce?: string, zIndex?: number, log: {error: Function}}} cfg log.error(msg, err) reports failures
+ * @param {{theme?: object, nonce?: string, zIndex: number, log: {error: Function}}} cfg log.error(msg, err) reports failures
  * @returns {{show: Function, destroyAll: () => void, setTheme: (theme: object) => void}}
  */
 export function createRenderer(cfg) {
@@ -51,7 +51,7 @@ export function createRenderer(cfg) {
     el.setAttribute('data-shirube-root', '');
     // `all: initial` first (inherited fonts, colours, the popover's UA box... reset), then what the host needs.
     el.style.cssText = ('all:initial;display:block;position:fixed;top:0;left:0;width:0;height:0;pointer-events:none;z-index:' +
-      (cfg.zIndex || 2147483647)).replace(/;|$/g, '!important;');
+      cfg.zIndex).replace(/;|$/g, '!important;');
     if (sheet) {
       sheet.replaceSync(CSS);
       root.adoptedStyleSheets = [sheet];

@@ -18,9 +18,9 @@ export var h = (tag, attrs, text) => {
   return el;
 };
 
-/** A real <button> with a data-testid and a click handler on disposer `d`. */
-export var btn = (d, id, text, fn, label) => {
-  var b = h('button', { type: 'button', t: id, 'aria-label': label }, text);
+/** A real <button> with a data-testid, more attributes `at`, and a click handler on disposer `d`. */
+export var btn = (d, id, text, fn, label, at) => {
+  var b = h('button', Object.assign({ type: 'button', t: id, 'aria-label': label }, at), text);
   d.listen(b, 'click', fn);
   return b;
 };
@@ -53,10 +53,11 @@ export function card(d, g, kind, o) {
   });
   if (o.n) {
     var f = h('div', { 'data-f': '' });
+    var b = (k, fn) => btn(d, k, S[k], fn || o[k]); // a footer button: its strings and option share the name
     f.append(h('span', null, o.n > 1 ? S.stepOf(o.i + 1, o.n) : ''));
-    if (o.later) f.append(btn(d, 'later', S.later, o.later));
-    if (o.back && o.i) f.append(btn(d, 'back', S.back, o.back));
-    if (o.next) f.append(o.i < o.n - 1 ? btn(d, 'next', S.next, o.next) : btn(d, 'done', S.done, o.next));
+    if (o.later) f.append(b('later'));
+    if (o.back && o.i) f.append(b('back'));
+    if (o.next) f.append(b(o.i < o.n - 1 ? 'next' : 'done', o.next));
     box.append(f);
   }
   return box;
@@ -134,7 +135,11 @@ export function anchor(d, ref, box, placement, also, lost) {
  * @returns {HTMLButtonElement}
  */
 export function beacon(d, root, g, i, el, label, lost, toggle) {
-  var b = h('button', { type: 'button', t: 'hotspot', 'data-guide-key': g.key, 'data-step': i, 'aria-label': label, 'aria-expanded': 'false' });
+  var b = btn(d, 'hotspot', null, () => {
+    var open = b.getAttribute('aria-expanded') != 'true';
+    b.setAttribute('aria-expanded', open);
+    toggle(open);
+  }, label, { 'data-guide-key': g.key, 'data-step': i, 'aria-expanded': 'false' });
   var s = b.style;
   root.append(b);
   d.add(() => b.remove());
@@ -143,11 +148,6 @@ export function beacon(d, root, g, i, el, label, lost, toggle) {
     px(s, 'left', r.right - 10);
     px(s, 'top', r.top - 6);
   }, lost);
-  d.listen(b, 'click', () => {
-    var open = b.getAttribute('aria-expanded') != 'true';
-    b.setAttribute('aria-expanded', open);
-    toggle(open);
-  });
   return b;
 }
 
