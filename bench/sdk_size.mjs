@@ -12,7 +12,10 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'server', 'static', 'sdk');
-const budgets = { 'shirube.js': { gzip: 16 * 1024 }, 'shirube-survey.js': { gzip: 4 * 1024 }, 'stub.min.js': { raw: 700 } };
+// shirube-debug.js (the debug log's words, loaded only with init({debug: true})): no budget, listed.
+const budgets = {
+  'shirube.js': { gzip: 16 * 1024 }, 'shirube-survey.js': { gzip: 4 * 1024 }, 'stub.min.js': { raw: 700 }, 'shirube-debug.js': {},
+};
 const gz = {};
 let over = false;
 
@@ -61,5 +64,27 @@ const total = out.bytes;
 console.log('\nshirube.js by part      minified  share   ≈gzip');
 for (const [k, v] of Object.entries(parts).sort((a, b) => b[1] - a[1])) {
   console.log(k.padEnd(32), String(v).padStart(7), (((100 * v) / total).toFixed(1) + '%').padStart(6), String(Math.round((gz['shirube.js'] * v) / total)).padStart(7));
+}
+// --files: per source file, the gzip bytes shirube.js loses without that file's code (its
+// characters as the committed source map attributes them; the shares overlap, so they add
+// up to more than the total): where the next cut pays.
+if (process.argv.includes('--files')) {
+  const req = createRequire(join(root, 'sdk_js', 'package.json'));
+  const { TraceMap, decodedMappings } = req('@jridgewell/trace-mapping');
+  const code = readFileSync(join(dir, 'shirube.js'), 'utf8');
+  const map = new TraceMap(readFileSync(join(dir, 'shirube.js.map'), 'utf8'));
+  const src = new Int32Array(code.length).fill(-1);
+  let at = 0;
+  code.split('\n').forEach((line, i) => {
+    const segs = decodedMappings(map)[i] || [];
+    segs.forEach((seg, j) => src.fill(seg.length > 1 ? seg[1] : -1, at + seg[0], at + (j + 1 < segs.length ? segs[j + 1][0] : line.length)));
+    at += line.length + 1;
+  });
+  const rows = map.sources.map((name, si) => {
+    const kept = [...code].filter((_, i) => src[i] != si).join('');
+    return [name.replace(/^.*node_modules\/|^.*?sdk_js\//, '').replace('/dist/', ': '), code.length - kept.length, gz['shirube.js'] - gzipSync(kept, { level: 9 }).length];
+  });
+  console.log('\nshirube.js by file        minified  gzip without it');
+  for (const [k, n, g] of rows.sort((a, b) => b[2] - a[2])) console.log(k.slice(-40).padEnd(40), String(n).padStart(7), String(g).padStart(7));
 }
 if (process.argv.includes('--check') && over) process.exit(1);
