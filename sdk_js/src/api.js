@@ -75,7 +75,7 @@ export function createShirube(opts) {
     if (u.signature) body.user.signature = u.signature;
     if (account) body.account = account;
     log(26, u.id); // bootstrap for user
-    transport.post('/api/sdk/v1/bootstrap', body).then(safe((r) => {
+    transport.post('/api/sdk/v1/bootstrap', JSON.stringify(body)).then(safe((r) => {
       if (seq != bootSeq || d.disposed) return; // superseded by a newer identify/group/reset
       var c = classify(r.status);
       if (c == 'ok') {
@@ -115,7 +115,7 @@ export function createShirube(opts) {
         key: o.key,
         local: local,
         session: createStore(webStorage('sessionStorage')),
-        createRenderer: (c) => createRenderer(Object.assign(c, { host: host })), // host: lazy chunks
+        createRenderer: (c) => createRenderer({ ...c, host: host }), // host: lazy chunks
         nonce: o.nonce,
         href: () => location.href,
         send: send,
@@ -168,7 +168,7 @@ export function createShirube(opts) {
     /** page(): a page_view now (route changes send one by themselves). */
     page: pageView,
     /** show(guideKey): open a guide now, exempt from frequency and throttling. */
-    show: (key) => (engine ? engine.show(String(key)) : shows.push(String(key))),
+    show: (key) => (key = String(key), engine ? engine.show(key) : shows.push(key)),
     /** reset(): forget the user (logout). Events already queued are still sent. */
     reset: () => {
       drain();
@@ -196,7 +196,7 @@ export function createShirube(opts) {
   sh._debug = {
     queueLength: () => pending.length + (transport ? transport.length() : 0),
     flush: () => (drain(), transport ? transport.flush(true) : Promise.resolve()),
-    state: () => Object.assign({ ready: !!ready, account: account && account.id }, engine ? engine.state() : { user: user && user.id }),
+    state: () => ({ ready: !!ready, account: account && account.id, ...(engine ? engine.state() : { user: user && user.id }) }),
     teardown: () => {
       if (engine) engine.stop();
       if (d) d.dispose();

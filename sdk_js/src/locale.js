@@ -30,8 +30,8 @@ export function localizeGuide(guide, wanted) {
   var lang = pickLocale(wanted, [base].concat(Object.keys(tr)));
   var t = lang && lang != base && tr[lang];
   if (!t) return { guide: guide, lang: base };
-  var steps = (guide.steps || []).map((s, i) => Object.assign({}, s, defined(t.steps && t.steps[i])));
-  return { guide: Object.assign({}, guide, defined({ name: t.name }), { steps: steps }), lang: lang };
+  var steps = (guide.steps || []).map((s, i) => ({ ...s, ...defined(t.steps && t.steps[i]) }));
+  return { guide: { ...guide, ...defined({ name: t.name }), steps: steps }, lang: lang };
 }
 
 function defined(o) {

@@ -20,7 +20,7 @@ export function extension(host, o) {
   } catch (e) { /* storage off: this page only */ }
   if (!m || !m[1]) return false;
   loadScript(host + '/sdk/v1/shirube-builder.js', o.nonce).then(
-    () => window.__shirubeExt && window.__shirubeExt(Object.assign({ mode: m[0], token: m[1], host: host }, o)),
+    () => window.__shirubeExt && window.__shirubeExt({ mode: m[0], token: m[1], host: host, ...o }),
     () => {}, // not loaded: nothing to show, nothing to tell the page
   );
   return true;

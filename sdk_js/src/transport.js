@@ -26,13 +26,13 @@ export function createTransport(o) {
   var timer, timerAt, busy;
   var host = String(o.host || '').replace(/\/+$/, '');
 
-  /** POST a JSON body as text/plain (no CORS preflight). Resolves {status, data, retryAfter}; status 0 = network error. */
-  function post(path, obj, keepalive) {
+  /** POST a JSON text as text/plain (no CORS preflight). Resolves {status, data, retryAfter}; status 0 = network error. */
+  function post(path, text, keepalive) {
     var ac = new AbortController();
     var t = setTimeout(() => ac.abort(), TIMEOUT);
     return (o.fetch || fetch)(host + path, {
       method: 'POST',
-      body: typeof obj == 'string' ? obj : JSON.stringify(obj),
+      body: text,
       headers: { 'Content-Type': TEXT },
       credentials: 'omit',
       keepalive: !!keepalive,

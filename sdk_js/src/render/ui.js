@@ -20,7 +20,7 @@ export var h = (tag, attrs, text) => {
 
 /** A real <button> with a data-testid, more attributes `at`, and a click handler on disposer `d`. */
 export var btn = (d, id, text, fn, label, at) => {
-  var b = h('button', Object.assign({ type: 'button', t: id, 'aria-label': label }, at), text);
+  var b = h('button', { type: 'button', t: id, 'aria-label': label, ...at }, text);
   d.listen(b, 'click', fn);
   return b;
 };
