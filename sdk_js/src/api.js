@@ -136,7 +136,7 @@ export function createShirube(opts) {
       d.listen(window, 'pagehide', hide);
       d.listen(document, 'visibilitychange', () => document.visibilityState == 'hidden' && hide());
       d.listen(window, 'online', () => transport.flush(true));
-      log(30, { host: host, key: o.key });
+      log(30, host, o.key); // init
       pageView();
       scheduleBoot();
     },

@@ -32,35 +32,37 @@ var M = [
   // 18-25: engine.js
   G + 'triggered but not eligible',
   G + 'eligible; waiting for trigger',
-  G + 'showing from step $2$3 in $4', // $3: 0 automatic, 1 manual, 2 resumed
+  // (key, candidate {step, resume}, manual, lang)
+  (k, c, manual, lang) => [G.replace('$1', k) + 'showing from step ' + c.step + (manual ? ' (manual)' : c.resume ? ' (resumed)' : '') + ' in ' + lang],
   G + 'paused at step $2',
   G + 'step $2: target missing',
   G + 'ended: $2',
   G + 'already showing',
-  'bootstrap: $1 guide(s)',
+  (guides) => ['bootstrap: ' + guides.length + ' guide(s)', guides.map((g) => g.key)],
   // 26-30: api.js
   'bootstrap for user "$1"',
   'bootstrap' + RETRY,
   'init again: ignored',
   'route: $1',
-  'init',
+  (host, key) => ['init', { host: host, key: key }],
   // 31-33: features.js, transport.js
   'feature_used $1',
   'events' + RETRY,
   'events sent',
 ];
-var HOW = ['', ' (manual)', ' (resumed)'];
-
 /**
  * One log line: [code, ...data] -> console.log arguments (data not in the text follows it).
+ * A table entry is a text with $1… for the data, or a function of the data.
  * @param {any[]} a
  * @returns {any[]}
  */
 export function explain(a) {
+  var m = M[a[0]];
+  if (typeof m == 'function') return m(...a.slice(1));
   var used = 1;
-  var text = String(M[a[0]] ?? a[0]).replace(/\$(\d)/g, (_, i) => {
+  var text = String(m ?? a[0]).replace(/\$(\d)/g, (_, i) => {
     used = Math.max(used, +i + 1);
-    return a[0] == 20 && i == 3 ? HOW[a[3]] || '' : a[i];
+    return a[i];
   });
   return [text, ...a.slice(used).filter((x) => x !== undefined)];
 }

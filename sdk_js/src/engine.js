@@ -111,7 +111,7 @@ export function createEngine(o) {
       if (active[k] == entry) delete active[k];
     };
     var pub = (name) => o.fire('guide:' + name, { guide: k });
-    log(20, k, c.step, manual ? 1 : c.resume ? 2 : 0, loc.lang); // showing from step
+    log(20, k, c, manual, loc.lang); // showing from step
     var emit = safe((type, data) => {
       if (ended) return;
       var s = gstate(k);
@@ -215,7 +215,7 @@ export function createEngine(o) {
       else renderer = o.createRenderer({ theme: theme, nonce: o.nonce, zIndex: theme.z_index || 2147483000, log: log });
       loaded = 1;
       save();
-      log(25, guides.length, guides.map((g) => g.key)); // bootstrap: n guide(s)
+      log(25, guides); // bootstrap: n guide(s)
       evaluate();
       pendingShow.splice(0).forEach(show);
     },
