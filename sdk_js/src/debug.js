@@ -48,7 +48,7 @@ var M = [
   // 31-33: features.js, transport.js
   'feature_used $1',
   'events' + RETRY,
-  'events sent',
+  (evs, data) => ['events sent', evs.length, data],
 ];
 /**
  * One log line: [code, ...data] -> console.log arguments (data not in the text follows it).

@@ -45,7 +45,7 @@ export function createEngine(o) {
     o.session.set(sk('x'), sess);
   };
   var gstate = (k) => (st.g[k] ||= {});
-  var onError = (m, e) => log.error(m, e);
+  var onError = log.error;
   var pause = (k, i) => {
     gstate(k).step = i;
     save();

@@ -105,7 +105,7 @@ export function createTransport(o) {
         return schedule(wait);
       }
       if (c == 'drop') o.log.error('events dropped: HTTP ' + r.status, r.data);
-      else o.log(33, evs.length, r.data); // events sent
+      else o.log(33, evs, r.data); // events sent
       attempt = blockedUntil = 0;
       q.remove(ids, dropped);
       return drain();

@@ -75,14 +75,10 @@ function follow(d, ref, fl, fn, lost) {
     // The page re-rendered and dropped the target: find it again rather than float at 0,0.
     if (!d.disposed) ref.isConnected ? fn() : lost && lost();
   };
-  d.add(() => cancelAnimationFrame(raf));
-  run();
-  // autoUpdate also calls back once at once: that one is already done above.
   var first = 1;
-  d.add(autoUpdate(ref, fl, () => {
-    if (first) first = 0;
-    else raf = raf || requestAnimationFrame(run);
-  }));
+  d.add(() => cancelAnimationFrame(raf));
+  // autoUpdate calls back once at once, synchronously: that one runs now, the rest per frame.
+  d.add(autoUpdate(ref, fl, () => (first ? ((first = 0), run()) : (raf = raf || requestAnimationFrame(run)))));
 }
 
 var px = (s, k, v) => { s.setProperty(k, Math.round(v) + 'px'); };
