@@ -7,7 +7,7 @@ import { fragment } from './content.js';
 import { btn, card, h } from './ui.js';
 
 /**
- * Show checklist guide `g`. `o.done` (optional) lists item indexes already ticked.
+ * Show checklist guide `g`. `o.done` lists item indexes already ticked (the callers always give it).
  * @returns {{destroy: () => void, goTo: (i: number) => void, step: () => number, notify: (name: string) => void}}
  */
 export function runChecklist(host, g, o) {
@@ -67,7 +67,7 @@ export function runChecklist(host, g, o) {
   });
   progress();
   emit('guide_seen', 0);
-  (o.done || []).forEach((i) => tick(i, 1));
+  o.done.forEach((i) => tick(i, 1));
   return {
     destroy: () => end(),
     goTo: () => toggle(true),

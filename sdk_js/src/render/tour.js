@@ -59,7 +59,7 @@ export function runGuide(host, g, o) {
     var kind = st.kind;
     var t = (kind == 'tooltip' || kind == 'hotspot') && norm(st.target);
     if (kind != 'banner' && !t) kind = 'modal'; // modal, survey kinds, or a targetless tooltip
-    waitFor(s, t, o.targetWaitMs ?? 5000)
+    waitFor(s, t, o.targetWaitMs)
       .then((el) => {
         if (s.disposed) return;
         if (!t || el) return show(s, st, i, kind, el, () => go(i, dir));
