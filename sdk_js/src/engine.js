@@ -10,9 +10,8 @@ import { armTrigger } from './triggers.js';
 import { matchUrl } from './url.js';
 
 var add = (list, k) => list.includes(k) || list.push(k);
-/** Run `fn` in a task after the next frame (a timer alone where there are no frames), on disposer `d`. */
+/** Run `fn` in a task after the next frame, on disposer `d` (the unit tests give node a requestAnimationFrame). */
 var nextFrame = (d, fn) => {
-  if (typeof requestAnimationFrame != 'function') return d.setTimeout(fn, 0);
   var id = requestAnimationFrame(() => d.setTimeout(fn, 0));
   d.add(() => cancelAnimationFrame(id));
 };

@@ -1,4 +1,7 @@
 // Test doubles shared by the unit tests.
+// Node has no frames: the SDK (browser-only) calls requestAnimationFrame unguarded.
+globalThis.requestAnimationFrame ??= (fn) => setTimeout(fn, 0);
+globalThis.cancelAnimationFrame ??= clearTimeout;
 import { createStore } from '../src/store.js';
 
 /** A Web Storage double (getItem/setItem/removeItem) with an optional byte quota. */
