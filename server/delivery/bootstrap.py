@@ -192,12 +192,18 @@ def run_bootstrap(
         account_traits=account_traits, now=now,
         event_count=_event_counter(fast, cur, env_id, data.user_id, now) if entry.dynamic else None,
     )
-    if entry.segment_plan is not None:  # stored memberships (read) + the rule segments
-        ctx.segments = user_segments(fast=fast, cur=cur, plan=entry.segment_plan,
-                                     members=snapshot.members,
-                                     environment_id=env_id, ctx=ctx, states=states)
+    plan = entry.segment_plan
+
+    def load_segments() -> None:
+        """Stored memberships (read) + the rule segments, once, when a rule needs them."""
+        if plan is not None and ctx.segments is None:
+            ctx.segments = user_segments(fast=fast, cur=cur, plan=plan,
+                                         members=snapshot.members,
+                                         environment_id=env_id, ctx=ctx, states=states)
+
     partition = partition_eligible(
-        entry.guides, ctx, states, now, _audiences(entry, ctx, data, user_traits, account_traits)
+        entry.guides, ctx, states, now,
+        _audiences(entry, ctx, data, user_traits, account_traits, load_segments),
     )
     eligible = partition.shown
     new_holdouts = [g.key for g in partition.held_out if g.key not in held_recorded]
@@ -307,25 +313,41 @@ def _event_counter(
 def _audiences(
     entry: EnvironmentEntry, ctx: EvalContext, data: BootstrapInput,
     user_traits: dict[str, Any], account_traits: dict[str, Any],
+    load_segments: Callable[[], None],
 ) -> frozenset[str]:
-    """Keys of the guides whose audience this user passes, memoised per user and traits."""
+    """Keys of the guides whose audience this user passes, memoised per user and traits.
+
+    The memo holds the guides whose audience reads only traits, and for a guide whose
+    audience also reads event history or segments, whether its trait-only conjuncts pass
+    (`EnvironmentEntry.dynamic_parts`). Per request only the history/segment conjuncts of
+    those guides are evaluated — and the segments are read only then (`load_segments`)."""
     sort = orjson.OPT_SORT_KEYS
     key = (data.user_id, data.account_id, orjson.dumps(user_traits, option=sort),
            orjson.dumps(account_traits, option=sort))
     clock = time.monotonic()
     hit = entry.audience_memo.get(key)
     if hit is not None and hit[0] > clock:
-        static = hit[1]
+        static, pre = hit[1], hit[2]
     else:
+        dynamic, parts = entry.dynamic, entry.dynamic_parts
         static = frozenset(
-            g.key for g in entry.guides if g.key not in entry.dynamic and g.audience(ctx)
+            g.key for g in entry.guides if g.key not in dynamic and g.audience(ctx)
         )
+        # Dynamic guides still in the running: no trait-only part, or it passes.
+        pre = frozenset(k for k in dynamic if k not in parts or parts[k][0](ctx))
         if len(entry.audience_memo) >= AUDIENCE_MEMO_MAX:
             entry.audience_memo.clear()
-        entry.audience_memo[key] = (clock + AUDIENCE_MEMO_SECONDS, static)
-    if not entry.dynamic:
+        entry.audience_memo[key] = (clock + AUDIENCE_MEMO_SECONDS, static, pre)
+    if not pre:
         return static
-    return static | {g.key for g in entry.guides if g.key in entry.dynamic and g.audience(ctx)}
+    load_segments()
+    parts = entry.dynamic_parts
+    live = set()
+    for g in entry.guides:
+        k = g.key
+        if k in pre and (parts[k][1](ctx) if k in parts else g.audience(ctx)):
+            live.add(k)
+    return static | live if live else static
 
 
 def _upsert_person(

@@ -48,6 +48,9 @@ class EnvironmentEntry:
     # Guides whose audience reads event history or segments: evaluated on every request,
     # never memoised (a `count_lt 1` rule must stop matching as soon as the event lands).
     dynamic: frozenset[str] = frozenset()
+    # Dynamic guides whose audience is `all` of trait-only and history/segment conjuncts:
+    # key -> (trait-only part, the rest), so the first can be memoised like static guides.
+    dynamic_parts: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     # The segments published audiences name (None: none do); the fatigue budget's guides.
     segment_plan: SegmentPlan | None = None
     budget: BudgetPlan | None = None
@@ -122,6 +125,10 @@ def build_entry(session: Session, env: Environment) -> EnvironmentEntry:
     dynamic = frozenset(
         g.key for g in compiled if _reads_history(g.audience_rule)
     )
+    dynamic_parts = {}
+    for g in compiled:
+        if g.key in dynamic and (split := _split_all(g.audience_rule)) is not None:
+            dynamic_parts[g.key] = split
     return EnvironmentEntry(
         environment_id=env.id,  # type: ignore[arg-type]
         version=env.guides_version,
@@ -134,11 +141,25 @@ def build_entry(session: Session, env: Environment) -> EnvironmentEntry:
         features_json=orjson.dumps(delivered_features(session=session, environment_id=env.id)),  # type: ignore[arg-type]
         survey_pacing=pacing,
         dynamic=dynamic,
+        dynamic_parts=dynamic_parts,
         segment_plan=build_plan(session=session, environment_id=env.id,  # type: ignore[arg-type]
                                 audiences=[g.audience_rule for g in compiled]),
         budget=budget_plan(payloads=[(g.key, g.payload) for g in compiled],
                            throttle=(env.settings or {}).get("throttle")),
     )
+
+
+def _split_all(rule: Any) -> tuple[Any, Any] | None:
+    """`{all: [...]}` with trait-only and history/segment conjuncts, as two compiled
+    predicates (trait-only, the rest); None for any other shape. all(A + B) is all(A) and
+    all(B) in the evaluator's three-valued logic: A never yields "unknown"."""
+    if not isinstance(rule, dict) or set(rule) != {"all"} or not isinstance(rule["all"], list):
+        return None
+    static = [c for c in rule["all"] if not _reads_history(c)]
+    rest = [c for c in rule["all"] if _reads_history(c)]
+    if not static or not rest:
+        return None
+    return compile_rule({"all": static}), compile_rule({"all": rest})
 
 
 def _reads_history(rule: Any) -> bool:

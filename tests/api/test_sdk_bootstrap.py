@@ -444,3 +444,36 @@ def test_without_the_lifespan_the_bootstrap_reads_through_the_sync_driver(settin
         assert app.state.fast._loop_pool is None
     finally:
         app.state.db.dispose()
+
+
+def test_history_rules_behind_failing_trait_conditions_cost_no_segment_read(
+    sdk, factory, env, monkeypatch
+):
+    """A guide whose audience is all(trait conditions, segment/event conditions): the trait
+    part is memoised like a static audience, and the segments are read only when a trait
+    part passes — the result is the same as evaluating the whole rule."""
+    import server.delivery.bootstrap as bootstrap_module
+
+    calls: list[str] = []
+    real = bootstrap_module.user_segments
+
+    def counting(**kw: Any) -> frozenset[str]:
+        calls.append(kw["ctx"].user_id)
+        return real(**kw)
+
+    monkeypatch.setattr(bootstrap_module, "user_segments", counting)
+    factory.guides(
+        env,
+        guide("vip-offer", audience={"all": [
+            {"attr": "user.plan", "op": "eq", "value": "pro"},
+            {"not": {"segment": "blocked", "op": "member"}},
+            {"event": "report_created", "op": "count_gte", "value": 1},
+        ]}),
+    )
+    assert sdk.guide_keys("free-1", {"plan": "free"}) == []
+    assert sdk.guide_keys("free-1", {"plan": "free"}) == []
+    assert calls == []  # the trait part failed: no segment read at all
+    assert sdk.guide_keys("pro-1", {"plan": "pro"}) == []  # no report yet
+    sdk.send([event("track", user_id="pro-1", name="report_created")])
+    assert sdk.guide_keys("pro-1", {"plan": "pro"}) == ["vip-offer"]  # never stale
+    assert calls == ["pro-1", "pro-1"]
