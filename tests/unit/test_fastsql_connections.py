@@ -9,6 +9,7 @@ import pytest
 
 from server.db import Database
 from server.fastsql import FastSQL
+from tests.asyncio_support import run as run_async
 
 
 def _fast(db: Database) -> FastSQL:
@@ -71,17 +72,17 @@ def test_read_runs_the_query_off_the_event_loop_on_postgresql(db: Database) -> N
         fast.begin_write(cur)
         raise LookupError("nope")
 
-    async def main() -> tuple[tuple[int, str], ...]:
+    async def main() -> tuple[tuple[tuple[int, str], ...], str]:
         results = await asyncio.gather(*(fast.read(query, i) for i in range(20)))
         with pytest.raises(LookupError):
             await fast.read(failing)
-        return tuple(results)
+        return tuple(results), threading.current_thread().name
 
-    results = asyncio.run(main())
+    results, loop_thread = run_async(main())
     assert [v for v, _ in results] == list(range(20))
     threads = {name for _, name in results}
     if fast.is_sqlite:  # in-process: inline, no thread hop
-        assert threads == {threading.current_thread().name}
+        assert threads == {loop_thread}
     else:
         assert all(name.startswith("fastsql-read") for name in threads)
     # Whatever was kept is clean: no transaction left open by the failed read.

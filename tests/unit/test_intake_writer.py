@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from server.fastsql import FastSQL
 from server.ingest.service import prepare_batch
 from server.ingest.writer import IntakeWriter
+from tests.asyncio_support import run as run_async
 
 
 def _events(n: int, user: str = "u") -> list[dict]:
@@ -46,7 +47,7 @@ def test_concurrent_batches_are_committed_together_and_deduplicated(db, factory)
         )
 
     try:
-        results = asyncio.run(main())
+        results = run_async(main())
     finally:
         writer.stop()
     assert sum(r.accepted for r in results) == 10 * 20 + 5
@@ -68,7 +69,7 @@ def test_a_failing_batch_does_not_undo_the_others(db, factory):
         return await asyncio.gather(good, bad, return_exceptions=True)
 
     try:
-        good, bad = asyncio.run(main())
+        good, bad = run_async(main())
     finally:
         writer.stop()
     assert isinstance(bad, Exception)
@@ -78,7 +79,7 @@ def test_a_failing_batch_does_not_undo_the_others(db, factory):
 
 def test_stop_is_idempotent_and_an_empty_batch_needs_no_thread(db):
     writer = IntakeWriter(FastSQL(db.hot_engine))
-    result = asyncio.run(
+    result = run_async(
         writer.write(environment_id=1, batch=prepare_batch([]), now=datetime.now(UTC))
     )
     assert result.accepted == 0
@@ -145,7 +146,7 @@ def test_requests_queued_behind_a_commit_share_the_next_one_with_exact_counts(db
         return [await first, *[await r for r in rest]]
 
     try:
-        results = asyncio.run(main())
+        results = run_async(main())
     finally:
         writer.stop()
     assert writer.groups == 2 and writer.batches == len(batches)
@@ -213,8 +214,8 @@ def test_a_failing_commit_fails_every_request_of_its_group_with_503_and_stores_n
         return await first, await asyncio.gather(*rest, return_exceptions=True)
 
     try:
-        first, failed = asyncio.run(main())
-        after = asyncio.run(
+        first, failed = run_async(main())
+        after = run_async(
             writer.write(environment_id=env_id, batch=prepare_batch(good[0]), now=datetime.now(UTC))
         )
     finally:
@@ -252,7 +253,7 @@ def test_sqlite_wal_checkpoints_run_off_the_writers_commit_path(db, factory):
                                now=now)
 
     try:
-        asyncio.run(main())
+        run_async(main())
         deadline = time.monotonic() + 10
         while checkpointer.runs == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
