@@ -15,7 +15,7 @@ export function runChecklist(host, g, o) {
   var n = items.length;
   var d = createDisposer();
   var left = n;
-  var emit = (type, i) => o.emit(type, { step: i, properties: {} });
+  var emit = (type, i) => o.emit(type, { step: i });
   var list = h('ul', { 'data-l': '' });
   var panel = card(d, g, 'checklist', {
     S: o.strings, title: document.createTextNode(g.name || ''), body: list,

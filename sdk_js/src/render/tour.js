@@ -24,7 +24,7 @@ export function runGuide(host, g, o) {
   var trap;
   var seen = -1; // the last step reported seen
   var bd; // the backdrop, kept across steps
-  var emit = (type, i, props) => o.emit(type, { step: i, properties: props || {} });
+  var emit = (type, i, props) => o.emit(type, { step: i, properties: props }); // the core defaults properties
   /** Teardown: DOM, listeners, observers, timers; focus back where it was. No reason: silent. */
   var stop = (reason) => {
     if (d.disposed) return;
