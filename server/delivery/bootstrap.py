@@ -99,8 +99,12 @@ async def read_snapshot(
     )
 
 
-class NeedsRoundTrip(Exception):
-    """Raised by `INLINE`'s cursor: this bootstrap has to talk to the database."""
+class NeedsRoundTrip(BaseException):  # noqa: N818 - a signal, not an error
+    """Raised by `INLINE`'s cursor: this bootstrap has to talk to the database.
+
+    A BaseException, so that no `except Exception` on the way (the compiled audience
+    predicates, for one, fail closed on any Exception) can swallow it and go on as if the
+    write or read had happened; only the bootstrap route catches it."""
 
 
 class _InlineCursor:
