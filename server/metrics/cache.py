@@ -143,6 +143,14 @@ def _served(session: Session, entry: _Entry, stale: bool) -> None:
                                           old.stale or stale)
 
 
+def _session_version(session: Session, environment_id: int) -> tuple[Any, ...]:
+    """The data version `pin` stored on `session` for this environment, else read now."""
+    pinned = session.info.get(_PIN)
+    if pinned is not None and pinned[0] == environment_id:
+        return pinned[1]  # type: ignore[no-any-return]
+    return data_version(session, environment_id)
+
+
 def clear() -> None:
     """Forget every cached result (benchmarks time the cold path with it)."""
     with _lock:
@@ -326,9 +334,7 @@ def cached(func: F) -> F:
         version = _current.get()
         outermost = version is None
         if version is None:
-            pinned = session.info.get(_PIN)
-            version = pinned[1] if pinned is not None and pinned[0] == environment_id \
-                else data_version(session, environment_id)
+            version = _session_version(session, environment_id)
         bind = session.get_bind()
         slot = (str(bind.url), environment_id, version[0], name, frozen)
         window, fresh = session.info.get(_STALE, (0.0, False)) if outermost else (0.0, True)
@@ -373,9 +379,7 @@ def warm(session: Session, environment_id: int,
     bind = session.get_bind()
     if not isinstance(bind, sa.Engine):
         return 0
-    pinned = session.info.get(_PIN)
-    version = pinned[1] if pinned is not None and pinned[0] == environment_id \
-        else data_version(session, environment_id)
+    version = _session_version(session, environment_id)
     now, scheduled = time.monotonic(), 0
     with _lock:
         for wrapper, params in calls:
