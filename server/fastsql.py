@@ -10,6 +10,7 @@ timestamp and JSON encoding, and transaction control.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +45,9 @@ class FastSQL:
         self._loop_pool: Any = None
         self._loop_pool_loop: asyncio.AbstractEventLoop | None = None
         self._dollar: dict[str, str] = {}
+        # SQLite: `fetchrow`'s own connection per thread (the event loop's, in practice).
+        self._readers = threading.local()
+        self._reader_conns: list[Any] = []
         sa.event.listen(engine, "engine_disposed", self._close_idle)
 
     IDLE_MAX = 10
@@ -54,6 +58,10 @@ class FastSQL:
     def _close_idle(self, _engine: Any = None) -> None:
         idle, self._idle = self._idle, []
         for raw, _born in idle:
+            raw.close()
+        readers, self._reader_conns = self._reader_conns, []
+        self._readers = threading.local()
+        for raw in readers:
             raw.close()
         if self._executor is not None:
             self._executor.shutdown(wait=False)
@@ -121,8 +129,7 @@ class FastSQL:
         loop, else psycopg in `read`'s threads. Values come back as the sync drivers give
         them except JSON and JSONB, which asyncpg returns as text (`read_json` takes both)."""
         if self.is_sqlite:
-            with self.connection() as conn:
-                return _fetchrow(conn, sql, params)
+            return self._sqlite_fetchrow(sql, params)
         pool = self._loop_pool
         if pool is None or self._loop_pool_loop is not asyncio.get_running_loop():
             return await self.read(_fetchrow, self.sql(sql), params)
@@ -134,6 +141,26 @@ class FastSQL:
         async with pool.acquire() as conn:
             row = await conn.fetchrow(text, *params)
         return None if row is None else tuple(row)
+
+    def _sqlite_fetchrow(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """One row through this thread's own read connection: no pool checkout, no cursor
+        object kept (fetchall steps the statement to its end, which resets it, so no read
+        transaction stays open between requests to hold back WAL checkpoints)."""
+        conn = getattr(self._readers, "conn", None)
+        if conn is None:
+            raw = self.engine.raw_connection()
+            self._reader_conns.append(raw)
+            conn = self._readers.conn = raw.dbapi_connection
+        try:
+            rows = conn.execute(sql, params).fetchall()
+        except BaseException:
+            self._readers.conn = None  # a fresh one next time
+            raw = next((r for r in self._reader_conns if r.dbapi_connection is conn), None)
+            if raw is not None:
+                self._reader_conns.remove(raw)
+                raw.invalidate()
+            raise
+        return tuple(rows[0]) if rows else None
 
     def _read_in_thread(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         with self.connection() as conn:

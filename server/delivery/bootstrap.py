@@ -40,9 +40,11 @@ SEL_ENVIRONMENT = "SELECT id, guides_version FROM environment WHERE publishable_
 
 # Everything a returning user's bootstrap reads, in ONE statement (one round trip on
 # PostgreSQL): the environment (by publishable key: id and guides_version), the user row,
-# the account row, the user's guide states aggregated as one JSON array and the keys of
-# the segments the user is a stored member of (an index probe; read by the segment plan
-# when published audiences name segments, so that costs no statement of its own).
+# the account row, the user's guide states aggregated as one JSON array and, where the
+# environment's audiences name segments, the keys of the segments the user is a stored
+# member of (a probe of the covering (environment_id, user_id, segment_key) index; read by
+# the segment plan, so that costs no statement of its own). Without segments that last
+# column is a constant: the subquery alone is half the statement's time on SQLite.
 _SNAPSHOT = (
     "SELECT e.id, e.guides_version,"
     " u.external_id, u.traits, u.traits_hash, u.last_seen_at,"
@@ -50,15 +52,28 @@ _SNAPSHOT = (
     " (SELECT {agg}(s.guide_key, s.times_seen, s.last_seen_at, s.current_step,"
     " s.completed_at, s.dismissed_at, s.snoozed_until, s.holdout))"
     " FROM guide_state s WHERE s.environment_id = e.id AND s.user_id = ?),"
-    " (SELECT {keys}(m.segment_key) FROM segment_member m"
-    " WHERE m.environment_id = e.id AND m.user_id = ?)"
+    " {members}"
     " FROM environment e"
     " LEFT JOIN end_user u ON u.environment_id = e.id AND u.external_id = ?"
     " LEFT JOIN account a ON a.environment_id = e.id AND a.external_id = ?"
     " WHERE e.publishable_key = ?"
 )
-_SNAPSHOT_SQLITE = _SNAPSHOT.format(agg="json_group_array(json_array", keys="json_group_array")
-_SNAPSHOT_PG = _SNAPSHOT.format(agg="json_agg(json_build_array", keys="json_agg")
+_MEMBERS = ("(SELECT {keys}(m.segment_key) FROM segment_member m"
+            " WHERE m.environment_id = e.id AND m.user_id = ?)")
+_NO_MEMBERS = "NULL"
+_SNAPSHOT_SQL = {
+    (sqlite, members): _SNAPSHOT.format(
+        agg="json_group_array(json_array" if sqlite else "json_agg(json_build_array",
+        members=_MEMBERS.format(keys="json_group_array" if sqlite else "json_agg")
+        if members else _NO_MEMBERS)
+    for sqlite in (True, False) for members in (True, False)
+}
+_SEL_MEMBERS = {
+    sqlite: ("SELECT {keys}(segment_key) FROM segment_member"
+             " WHERE environment_id = ? AND user_id = ?").format(
+        keys="json_group_array" if sqlite else "json_agg")
+    for sqlite in (True, False)
+}
 
 
 @dataclass(slots=True)
@@ -72,31 +87,53 @@ class Snapshot:
     states: list[Any]  # [guide_key, times_seen, last_seen_at, step, completed, dismissed,
     #                    snoozed_until, holdout] per guide the user has a state for
     members: list[str]  # segment_member keys of this user (materialised memberships)
+    # Everything read about the user, as read (user, account, states, memberships): equal
+    # fingerprints mean an equal snapshot, for the response memo.
+    fingerprint: tuple[Any, ...] = ()
 
 
 async def read_snapshot(
-    fast: FastSQL, publishable_key: str, user_id: str, account_id: str | None
+    fast: FastSQL, publishable_key: str, user_id: str, account_id: str | None,
+    members: bool = True,
 ) -> Snapshot | None:
     """The environment, user, account and guide states in one statement; None: unknown key.
 
-    On PostgreSQL through asyncpg on the event loop (FastSQL.fetchrow)."""
+    `members`: also the user's segment memberships (when the environment's audiences may
+    name segments; `complete_snapshot` reads them if that guess was wrong). On PostgreSQL
+    through asyncpg on the event loop (FastSQL.fetchrow)."""
     row = await fast.fetchrow(
-        _SNAPSHOT_SQLITE if fast.is_sqlite else _SNAPSHOT_PG,
-        (user_id, user_id, user_id, account_id, publishable_key),
+        _SNAPSHOT_SQL[fast.is_sqlite, members],
+        (user_id, user_id, user_id, account_id, publishable_key) if members
+        else (user_id, user_id, account_id, publishable_key),
     )
     if row is None:
         return None
     states, members = row[10], row[11]
     if isinstance(states, str | bytes):
-        states = orjson.loads(states)
+        states = orjson.loads(states) if states != "[]" else None
     if isinstance(members, str | bytes):
-        members = orjson.loads(members)
+        members = orjson.loads(members) if members != "[]" else None
     return Snapshot(
         environment_id=row[0], version=row[1],
         user=None if row[2] is None else row[3:6],
         account=None if row[6] is None else row[7:10],
-        states=states or [], members=members or [],
+        states=states or [], members=members or [], fingerprint=row[2:],
     )
+
+
+async def complete_snapshot(
+    fast: FastSQL, snapshot: Snapshot, entry: EnvironmentEntry, user_id: str
+) -> None:
+    """Read the memberships `read_snapshot(members=False)` left out, when `entry` (resolved
+    after the read: a publish may have added a segment rule) needs them."""
+    if entry.segment_plan is None:
+        return
+    row = await fast.fetchrow(_SEL_MEMBERS[fast.is_sqlite], (entry.environment_id, user_id))
+    members = row[0] if row else None
+    if isinstance(members, str | bytes):
+        members = orjson.loads(members)
+    snapshot.members = members or []
+    snapshot.fingerprint = (*snapshot.fingerprint[:-1], row[0] if row else None)
 
 
 class NeedsRoundTrip(BaseException):  # noqa: N818 - a signal, not an error
@@ -151,11 +188,14 @@ def run_bootstrap(
     now: datetime,
     last_seen_every: int,
     snapshot: Snapshot,
+    memo_key: tuple[Any, ...] | None = None,
 ) -> bytes:
     """Upsert the people, select eligible guides and return the response body.
 
     `snapshot` is what `read_snapshot` read for this request: the route reads it (one
-    statement) before it checks the origin and the signature."""
+    statement) before it checks the origin and the signature. With `memo_key`
+    (`request_key(data)`), an answer that wrote nothing and read nothing past the snapshot
+    is remembered for the next identical request (`memoised_response`)."""
     env_id = entry.environment_id
     cur = conn.cursor()
     writes: list[tuple[str, tuple[Any, ...]]] = []
@@ -205,10 +245,9 @@ def run_bootstrap(
                                          members=snapshot.members,
                                          environment_id=env_id, ctx=ctx, states=states)
 
-    partition = partition_eligible(
-        entry.guides, ctx, states, now,
-        _audiences(entry, ctx, data, user_traits, account_traits, load_segments),
-    )
+    passed, audience_until = _audiences(entry, ctx, data, user_traits, account_traits,
+                                        load_segments)
+    partition = partition_eligible(entry.guides, ctx, states, now, passed)
     eligible = partition.shown
     new_holdouts = [g.key for g in partition.held_out if g.key not in held_recorded]
     if new_holdouts:  # recorded once, so lift compares the real groups
@@ -253,10 +292,96 @@ def run_bootstrap(
             "snoozed_until": st.snoozed_until.isoformat() if st.snoozed_until else None,
         }
         parts.append(prefix + b',"state":' + orjson.dumps(state) + b"}")
-    return (
-        b'{"user":' + orjson.dumps({"id": data.user_id}) + b',"guides":['
-        + b",".join(parts) + entry.tail_json
-    )
+    if (memo_key is not None and not writes and not new_holdouts
+            and not reads_per_request(entry)):
+        _remember(entry, memo_key, snapshot, parts, states, now,
+                  min(audience_until, _person_due(snapshot, now, last_seen_every)))
+    return _response(data.user_id, b",".join(parts), entry)
+
+
+def _response(user_id: str, guides: bytes, entry: EnvironmentEntry) -> bytes:
+    return b"".join((b'{"user":{"id":', orjson.dumps(user_id), b'},"guides":[', guides,
+                     entry.tail_json))
+
+
+# -- the response memo ---------------------------------------------------------------------
+# A returning user bootstraps on every page load with the same identify() call, and most of
+# those answers are the previous one again. The memo keeps the answer's guide parts by
+# request (`request_key`: user, account and the traits as sent) for as long as it is
+# provably the same answer: the snapshot read for this request (user and account rows, guide
+# states, memberships) equals the one it was computed from, and no instant has passed at
+# which time alone changes a decision or makes a write due (`_remember`). Environments
+# whose guides read more than the snapshot (event history, rule segments, survey pacing)
+# are not memoised. Time-relative trait rules (within_days …) keep the audience memo's
+# AUDIENCE_MEMO_SECONDS tolerance, not more: the response memo never outlives it.
+
+RESPONSE_MEMO_MAX = 20_000
+JOINED_MAX = 1_000
+
+
+def request_key(data: BootstrapInput) -> tuple[Any, ...]:
+    """What the answer depends on in the request: the people and their traits as sent."""
+    sent = orjson.dumps((data.user_traits, data.account_traits))
+    if len(sent) > 512:  # bounded memory per memo entry
+        sent = hashlib.blake2b(sent, digest_size=16).digest()
+    return data.user_id, data.account_id, sent
+
+
+def memoised_response(
+    entry: EnvironmentEntry, key: tuple[Any, ...], snapshot: Snapshot, now: datetime
+) -> bytes | None:
+    """The remembered answer to this request, when it is still the answer; else None."""
+    hit = entry.response_memo.get(key)
+    if hit is None or hit[0] != snapshot.fingerprint or now >= hit[1]:
+        return None
+    guides = hit[2]
+    return _response(key[0], guides if type(guides) is bytes else b",".join(guides), entry)
+
+
+def _person_due(snapshot: Snapshot, now: datetime, last_seen_every: int) -> datetime:
+    """The first instant a last-seen write falls due for the user or the account."""
+    due = now + timedelta(seconds=AUDIENCE_MEMO_SECONDS)
+    every = timedelta(seconds=last_seen_every)
+    for row in (snapshot.user, snapshot.account):
+        if row is not None:
+            seen = FastSQL.read_ts(row[2])
+            if seen is not None and seen + every < due:
+                due = seen + every
+    return due
+
+
+def _remember(
+    entry: EnvironmentEntry, key: tuple[Any, ...], snapshot: Snapshot, parts: list[bytes],
+    states: dict[str, GuideStateView], now: datetime, until: datetime,
+) -> None:
+    """Store the answer until the first future instant at which it could change."""
+    for bound in entry.schedule_bounds:  # sorted
+        if bound > now:
+            until = min(until, bound)
+            break
+    offsets = entry.time_offsets
+    for st in states.values():
+        snoozed = st.snoozed_until
+        if snoozed is not None and now < snoozed < until:
+            until = snoozed
+        seen = st.last_seen_at
+        if seen is not None:
+            for offset in offsets:
+                due = seen + offset
+                if now < due < until:
+                    until = due
+    if until <= now:
+        return
+    memo = entry.response_memo
+    if len(memo) >= RESPONSE_MEMO_MAX:
+        memo.clear()
+    # Many users get the same guide list: it is joined once and shared (up to
+    # JOINED_MAX distinct lists); past that an entry keeps its parts and joins per hit.
+    listed = tuple(parts)
+    joined = entry.joined_guides.get(listed)
+    if joined is None and len(entry.joined_guides) < JOINED_MAX:
+        joined = entry.joined_guides[listed] = b",".join(listed)
+    memo[key] = (snapshot.fingerprint, until, listed if joined is None else joined)
 
 
 _DAY = timedelta(hours=24)
@@ -318,8 +443,9 @@ def _audiences(
     entry: EnvironmentEntry, ctx: EvalContext, data: BootstrapInput,
     user_traits: dict[str, Any], account_traits: dict[str, Any],
     load_segments: Callable[[], None],
-) -> frozenset[str]:
-    """Keys of the guides whose audience this user passes, memoised per user and traits.
+) -> tuple[frozenset[str], datetime]:
+    """Keys of the guides whose audience this user passes, memoised per user and traits,
+    and the instant the memo entry they came from expires.
 
     The memo holds the guides whose audience reads only traits, and for a guide whose
     audience also reads event history or segments, whether its trait-only conjuncts pass
@@ -332,7 +458,9 @@ def _audiences(
     hit = entry.audience_memo.get(key)
     if hit is not None and hit[0] > clock:
         static, pre = hit[1], hit[2]
+        until = ctx.now + timedelta(seconds=hit[0] - clock)
     else:
+        until = ctx.now + timedelta(seconds=AUDIENCE_MEMO_SECONDS)
         dynamic, parts = entry.dynamic, entry.dynamic_parts
         static = frozenset(
             g.key for g in entry.guides if g.key not in dynamic and g.audience(ctx)
@@ -343,7 +471,7 @@ def _audiences(
             entry.audience_memo.clear()
         entry.audience_memo[key] = (clock + AUDIENCE_MEMO_SECONDS, static, pre)
     if not pre:
-        return static
+        return static, until
     load_segments()
     parts = entry.dynamic_parts
     live = set()
@@ -351,7 +479,7 @@ def _audiences(
         k = g.key
         if k in pre and (parts[k][1](ctx) if k in parts else g.audience(ctx)):
             live.add(k)
-    return static | live if live else static
+    return (static | live if live else static), until
 
 
 def _upsert_person(

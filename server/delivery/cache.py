@@ -9,7 +9,7 @@ request, without any cross-process signalling.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -22,6 +22,7 @@ from ..segments.budget import BudgetPlan, budget_plan, throttle_of
 from ..segments.delivery import SegmentPlan, build_plan
 from ..targeting.eligibility import CompiledGuide
 from ..targeting.evaluate import compile_rule
+from ..targeting.frequency import frequency_interval
 
 
 @dataclass(slots=True)
@@ -63,6 +64,15 @@ class EnvironmentEntry:
     tail_json: bytes = b""
     budget_cooldown: timedelta = timedelta(0)
     budget_per_day: int = 0
+    # Whole bootstrap answers of returning users, by request (server/delivery/bootstrap.py,
+    # `remember_response`), valid while the user's snapshot row is unchanged and until the
+    # first instant at which time alone could change a decision: the schedule bounds, and
+    # per guide state its snooze end and its last showing plus each of `time_offsets`
+    # (every_days intervals, the budget's cooldown and its 24 h day).
+    response_memo: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
+    joined_guides: dict[tuple[bytes, ...], bytes] = field(default_factory=dict)
+    schedule_bounds: tuple[datetime, ...] = ()
+    time_offsets: tuple[timedelta, ...] = ()
 
     def __post_init__(self) -> None:
         self.guide_fresh = {k: p + FRESH_STATE for k, p in self.guide_prefix.items()}
@@ -74,6 +84,12 @@ class EnvironmentEntry:
             self.budget_cooldown = timedelta(minutes=cooldown)
         self.tail_json = (b'],"features":' + self.features_json
                           + b',"settings":' + self.settings_json + b"}")
+        bounds = {b for g in self.guides if g.schedule_window for b in g.schedule_window if b}
+        self.schedule_bounds = tuple(sorted(bounds))
+        offsets = {i for g in self.guides if (i := frequency_interval(g.frequency)) is not None}
+        if self.budget is not None:
+            offsets |= {self.budget_cooldown, timedelta(hours=24)}
+        self.time_offsets = tuple(sorted(offsets))
 
 
 # The "state" member of a guide the user has no guide_state row for (then `}` closes it).
@@ -183,6 +199,19 @@ class GuideCache:
 
     def __init__(self) -> None:
         self._entries: dict[int, EnvironmentEntry] = {}
+        # publishable key -> the entry it last resolved to: a hint for what the next
+        # bootstrap with that key should read (`reads_members`), never for what it answers.
+        self._by_key: dict[str, EnvironmentEntry] = {}
+
+    def reads_members(self, publishable_key: str) -> bool:
+        """Should a bootstrap with this key read segment memberships with its snapshot?
+        Yes unless the key's environment, as last seen, has no segment in its audiences."""
+        entry = self._by_key.get(publishable_key)
+        return entry is None or entry.segment_plan is not None
+
+    def note_key(self, publishable_key: str, entry: EnvironmentEntry) -> None:
+        if self._by_key.get(publishable_key) is not entry:
+            self._by_key[publishable_key] = entry
 
     def get(self, environment_id: int, version: int) -> EnvironmentEntry | None:
         entry = self._entries.get(environment_id)
@@ -207,3 +236,4 @@ class GuideCache:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._by_key.clear()

@@ -168,6 +168,15 @@ def _frequency_parts(freq: Any) -> tuple[str, Any] | None:
     return mode, None
 
 
+def frequency_interval(freq: dict[str, Any] | None) -> timedelta | None:
+    """The ``every_days`` interval of a well-formed frequency, else None: the one way a
+    frequency decision changes with time alone (a snooze ending is the other, per state)."""
+    parts = _frequency_parts(freq)
+    if parts is None or parts[0] != "every_days" or not isinstance(parts[1], timedelta):
+        return None
+    return parts[1]
+
+
 def compile_frequency(freq: dict[str, Any] | None) -> FrequencyCheck:
     """``check(state, now)``, equal to ``frequency_allows(freq, state, now)[0]``.
 

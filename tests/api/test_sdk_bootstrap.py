@@ -477,3 +477,39 @@ def test_history_rules_behind_failing_trait_conditions_cost_no_segment_read(
     sdk.send([event("track", user_id="pro-1", name="report_created")])
     assert sdk.guide_keys("pro-1", {"plan": "pro"}) == ["vip-offer"]  # never stale
     assert calls == ["pro-1", "pro-1"]
+
+
+def test_a_returning_users_unchanged_request_is_answered_from_the_memo(sdk, factory, env,
+                                                                        monkeypatch):
+    import server.api.sdk as sdk_api
+
+    factory.guides(env, guide("a"), guide("b", frequency="until_completed"))
+    calls = []
+    real = sdk_api.run_bootstrap
+    monkeypatch.setattr(sdk_api, "run_bootstrap", lambda **kw: calls.append(1) or real(**kw))
+    traits = {"plan": "pro"}
+    first = sdk.bootstrap(traits=traits)  # creates the user: computed, not remembered
+    second = sdk.bootstrap(traits=traits)  # computed (writes nothing): remembered
+    third = sdk.bootstrap(traits=traits)  # remembered
+    assert len(calls) == 2
+    assert first.json() == second.json() and third.content == second.content
+    assert third.headers["access-control-allow-origin"] == ORIGIN
+    # Anything the answer depends on moves: computed again, at once.
+    assert sdk.bootstrap(traits={"plan": "team"}).status_code == 200  # traits as sent
+    assert len(calls) == 3
+    sdk.send([event("guide_seen", guide="a")])  # a guide state row
+    assert sdk.guide_keys(traits=traits) == ["b"]
+    assert len(calls) == 4
+    sdk.bootstrap(user="user-2", traits=traits)  # another user
+    assert len(calls) == 5
+
+
+def test_a_remembered_answer_ends_when_a_schedule_starts(sdk, factory, env):
+    import time
+
+    start = datetime.now(UTC) + timedelta(seconds=1.5)
+    factory.guides(env, guide("soon", schedule={"start": start.isoformat()}), guide("now"))
+    assert sdk.guide_keys() == ["now"]
+    assert sdk.guide_keys() == ["now"]  # remembered, until the start
+    time.sleep(max(0.0, (start - datetime.now(UTC)).total_seconds()) + 0.05)
+    assert sdk.guide_keys() == ["now", "soon"]
