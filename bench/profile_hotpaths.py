@@ -146,13 +146,14 @@ def main() -> int:
         batch = max(n // 10, 1)
         for _ in range(10):
             if bare is not None:
-                best_bare = min(best_bare, _time(loop, bare, path, iter([bodies[0]] * batch), batch))
+                same = iter([bodies[0]] * batch)
+                best_bare = min(best_bare, _time(loop, bare, path, same, batch))
             best = min(best, _time(loop, app, path, it, batch))
         if bare is not None:
             print(f"bare baseline: {best_bare[0]:.1f} µs wall, {best_bare[1]:.1f} µs CPU per request"
                   f" in-process (best of 10 batches of {batch})")
-        print(f"{args.what}: {best[0]:.1f} µs wall, {best[1]:.1f} µs CPU per request in-process"
-              f" (best of 10 batches of {batch})")
+        print(f"{args.what}: {best[0]:.1f} µs wall, {best[1]:.1f} µs CPU per request"
+              f" in-process (best of 10 batches of {batch})")
         if bare is not None:
             print(f"in-process ratio (wall): {best_bare[0] / best[0]:.0%}")
         prof = cProfile.Profile()

@@ -72,7 +72,8 @@ class _Json(Response):
         self.body = body
         self.status_code = 200
         self.background = None
-        tail = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
+        tail = [(b"content-length", str(len(body)).encode()),
+                (b"content-type", b"application/json")]
         self.raw_headers = tail if not origin else [
             (b"access-control-allow-origin", origin.encode("latin-1")),
             (b"access-control-expose-headers", b"Retry-After"),

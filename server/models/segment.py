@@ -4,7 +4,7 @@ A *rule* segment is an audience rule (docs/targeting.md, plus feature/guide leav
 a *computed* segment names a figure of the metrics layer (NPS category, RFM segment,
 loyalty cell, lifecycle stage, usage tier, account health below a threshold).
 `segment_member` holds who is in each segment as of its last refresh (docs/segments.md);
-bootstrap reads one user's rows through `ix_segment_member_env_user`.
+bootstrap reads one user's rows through `ix_segment_member_env_user_key`, which covers it.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ class SegmentMember(SQLModel, table=True):
 
     __tablename__ = "segment_member"
     __table_args__ = (
-        sa.Index("ix_segment_member_env_user", "environment_id", "user_id"),
+        # Covers the bootstrap snapshot's membership probe (migration 0007).
+        sa.Index("ix_segment_member_env_user_key", "environment_id", "user_id", "segment_key"),
     )
 
     environment_id: int = Field(foreign_key="environment.id", primary_key=True)

@@ -3,8 +3,8 @@
 `SegmentPlan` is built with the environment's cache entry (server/delivery/cache.py)
 from the published guides' audiences: the segment keys they name, and those that are
 rule segments, compiled. Per request, `user_segments` takes the user's materialised
-memberships (`ix_segment_member_env_user`; bootstrap reads them in its snapshot statement,
-other callers with one indexed query) and evaluates the named
+memberships (the covering `ix_segment_member_env_user_key`; bootstrap reads them in its
+snapshot statement, other callers with one indexed query) and evaluates the named
 rule segments live against the same context (traits, event counts, guide states). A
 feature leaf (`{feature: KEY, op: used}`) counts the feature's uses as adoption does
 (METRICS.md "Feature adoption"): the plan carries the feature's event-rule names and URL
