@@ -20,7 +20,7 @@ export var DAY = 86400000;
  * @param {{url: string, now: number, session: {d?: string[], s?: string[]},
  *   active: Object<string, {interrupt: boolean}>, missing: Object<string, any>,
  *   throttle?: {cooldown_minutes?: number, max_per_day?: number},
- *   log: (key: string, why: number, x?: any) => void, onError?: Function}} ctx
+ *   log: (why: number, key: string, x?: any) => void, onError?: Function}} ctx
  *   session.d: guides dismissed in this browser session, session.s: shown in this session
  * @returns {{guide: object, step: number, resume: boolean}[]}
  */
@@ -50,7 +50,7 @@ export function eligibleGuides(guides, local, ctx) {
     var mode = f.mode;
     var trig = g.trigger || {};
     var has = (list) => list && list.includes(k);
-    var no = (code, x) => why(k, code, x); // reasons: debug.js
+    var no = (code, x) => why(code, k, x); // reasons: debug.js
     var ok = (step, resume) => out.push({ guide: g, step: step, resume: resume });
     if (active[k]) return no(0);
     if (!steps.length) return no(1);
@@ -97,14 +97,11 @@ export function mergeState(local, guides) {
   (guides || []).forEach((g) => {
     var s = g.state || {};
     var l = out.g[g.key] || {};
-    out.g[g.key] = {
-      ...l,
-      seen: Math.max(l.seen | 0, s.seen | 0),
-      step: Math.max(l.step | 0, s.step | 0),
-      completed: !!(l.completed || s.completed),
-      dismissed: !!(l.dismissed || s.dismissed),
-      snoozed_until: Math.max(l.snoozed_until || 0, Date.parse(s.snoozed_until) || 0) || null,
-    };
+    var m = (out.g[g.key] = { ...l });
+    // counts take the max, flags OR
+    ['seen', 'step'].forEach((k) => (m[k] = Math.max(l[k] | 0, s[k] | 0)));
+    ['completed', 'dismissed'].forEach((k) => (m[k] = !!(l[k] || s[k])));
+    m.snoozed_until = Math.max(l.snoozed_until || 0, Date.parse(s.snoozed_until) || 0) || null;
   });
   return out;
 }

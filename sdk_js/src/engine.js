@@ -59,7 +59,7 @@ export function createEngine(o) {
       missing: missing,
       throttle: settings.throttle,
       onError: onError,
-      log: (k, why, x) => log(why, k, x),
+      log: log,
     });
 
   /**

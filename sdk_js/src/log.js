@@ -22,7 +22,7 @@ export function createLog() {
   // Debug on: load the words; until then the lines wait.
   log.on = (host, nonce) => {
     log.debug = 1;
-    loadScript(host + '/sdk/v1/shirube-debug.js', nonce).then(() => {
+    loadScript(host, 'debug', nonce).then(() => {
       out = (a) => console.log('[shirube]', ...window.__shirubeDebug(a));
       wait.splice(0).forEach(out);
     }, (e) => log.error('debug chunk failed', e));

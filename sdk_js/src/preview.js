@@ -19,7 +19,7 @@ export function extension(host, o) {
     if (m) sessionStorage.setItem('shirube_mode', JSON.stringify(m));
   } catch (e) { /* storage off: this page only */ }
   if (!m || !m[1]) return false;
-  loadScript(host + '/sdk/v1/shirube-builder.js', o.nonce).then(
+  loadScript(host, 'builder', o.nonce).then(
     () => window.__shirubeExt && window.__shirubeExt({ mode: m[0], token: m[1], host: host, ...o }),
     () => {}, // not loaded: nothing to show, nothing to tell the page
   );

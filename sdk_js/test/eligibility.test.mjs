@@ -38,7 +38,7 @@ test('trigger url must match; manual guides are never automatic', () => {
     guide('man', { trigger: { on: 'manual' }, interrupt: false }),
   ];
   const why = [];
-  assert.deepEqual(keys(run(gs, undefined, { log: (k, w, x) => why.push(explain([w, k, x])[0]) })), ['home']);
+  assert.deepEqual(keys(run(gs, undefined, { log: (w, k, x) => why.push(explain([w, k, x])[0]) })), ['home']);
   assert.ok(why.some((w) => w.startsWith('guide "reports" not shown: url')));
   assert.ok(why.some((w) => w.startsWith('guide "man" not shown: manual')));
 });
@@ -97,7 +97,7 @@ test('fatigue budget: one interruptive at a time, cooldown, max per day; non-int
   assert.deepEqual(keys(run(gs, { g: {}, t: three }, { throttle: th })), ['banner'], 'max per day');
   assert.deepEqual(keys(run(gs, { g: {}, t: three.slice(1) }, { throttle: th })), ['banner', 'modal']);
   const why = [];
-  run(gs, { g: {}, t: [NOW - MIN] }, { throttle: th, log: (k, w, x) => why.push(explain([w, k, x])[0]) });
+  run(gs, { g: {}, t: [NOW - MIN] }, { throttle: th, log: (w, k, x) => why.push(explain([w, k, x])[0]) });
   assert.match(why.join('\n'), /cooldown/);
 });
 

@@ -15,7 +15,7 @@ var chunk; // the promise of the chunk's runner (window.__shirubeSurvey)
  */
 export function runSurveyLazy(host, g, o, cfg) {
   var c, gone;
-  chunk = chunk || loadScript((cfg.host || '') + '/sdk/v1/shirube-survey.js', cfg.nonce).then(() => window.__shirubeSurvey);
+  chunk = chunk || loadScript(cfg.host || '', 'survey', cfg.nonce).then(() => window.__shirubeSurvey);
   chunk.then((run) => gone || (c = run(host, g, { __proto__: o, nonce: cfg.nonce }, KIT))).catch((e) => {
     chunk = 0; // the next survey tries again
     // Not shown on this page view.
