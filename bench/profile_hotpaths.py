@@ -136,6 +136,7 @@ def main() -> int:
             path = "/api/sdk/v1/events"
         app = create_app(Settings(database_url=url, environment="test", log_level="warning"))
         loop = asyncio.new_event_loop()
+        loop.run_until_complete(app.state.fast.start())  # what the lifespan does (PostgreSQL)
         it = iter(bodies * (1 if args.what == "events" else 3 * n + 10))
         for _ in range(10):
             assert loop.run_until_complete(_call(app, path, next(it))) == 200

@@ -484,24 +484,27 @@ def test_a_returning_users_unchanged_request_is_answered_from_the_memo(sdk, fact
     import server.api.sdk as sdk_api
 
     factory.guides(env, guide("a"), guide("b", frequency="until_completed"))
-    calls = []
-    real = sdk_api.run_bootstrap
-    monkeypatch.setattr(sdk_api, "run_bootstrap", lambda **kw: calls.append(1) or real(**kw))
+    served = []  # per request: answered from the memo?
+    real = sdk_api.memoised_response
+    monkeypatch.setattr(sdk_api, "memoised_response",
+                        lambda *a: served.append((body := real(*a)) is not None) or body)
     traits = {"plan": "pro"}
     first = sdk.bootstrap(traits=traits)  # creates the user: computed, not remembered
     second = sdk.bootstrap(traits=traits)  # computed (writes nothing): remembered
     third = sdk.bootstrap(traits=traits)  # remembered
-    assert len(calls) == 2
+    assert served == [False, False, True]
     assert first.json() == second.json() and third.content == second.content
     assert third.headers["access-control-allow-origin"] == ORIGIN
     # Anything the answer depends on moves: computed again, at once.
     assert sdk.bootstrap(traits={"plan": "team"}).status_code == 200  # traits as sent
-    assert len(calls) == 3
     sdk.send([event("guide_seen", guide="a")])  # a guide state row
-    assert sdk.guide_keys(traits=traits) == ["b"]
-    assert len(calls) == 4
     sdk.bootstrap(user="user-2", traits=traits)  # another user
-    assert len(calls) == 5
+    assert sdk.guide_keys(traits=traits) == ["b"]  # traits back to "pro": written
+    assert sdk.guide_keys(traits=traits) == ["b"]  # nothing written: remembered
+    assert served[3:] == [False, False, False, False]
+    assert sdk.guide_keys(traits=traits) == ["b"] and served[-1] is True
+    sdk.send([event("guide_completed", guide="b")])  # the state row changes
+    assert sdk.guide_keys(traits=traits) == [] and served[-1] is False
 
 
 def test_a_remembered_answer_ends_when_a_schedule_starts(sdk, factory, env):
