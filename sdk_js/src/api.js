@@ -67,13 +67,13 @@ export function createShirube(opts) {
 
   function boot(attempt, seq) {
     var u = user;
+    // undefined: not sent (no signature, no account)
     var body = {
       key: cfg.key,
-      user: { id: u.id, traits: u.traits },
+      user: { id: u.id, traits: u.traits, signature: u.signature || undefined },
       context: { url: location.href, locale: langs()[0] || null, user_agent: navigator.userAgent },
+      account: account || undefined,
     };
-    if (u.signature) body.user.signature = u.signature;
-    if (account) body.account = account;
     log(26, u.id); // bootstrap for user
     transport.post('/api/sdk/v1/bootstrap', JSON.stringify(body)).then(safe((r) => {
       if (seq != bootSeq || d.disposed) return; // superseded by a newer identify/group/reset
@@ -178,7 +178,7 @@ export function createShirube(opts) {
       shows = [];
     },
     on: (name, fn) => {
-      if (PUBLIC_EVENTS.indexOf(name) < 0) return log.error('on: unknown event ' + name);
+      if (!PUBLIC_EVENTS.includes(name)) return log.error('on: unknown event ' + name);
       if (typeof fn != 'function') return;
       var w = safe(fn, log, name + ' listener');
       w.f = fn;

@@ -177,14 +177,9 @@ export function createEngine(o) {
     }
   }
 
+  /** Remove every guide on screen (the renderer tears each one down). */
   function destroyAll() {
-    for (var k in active) {
-      var a = active[k];
-      delete active[k];
-      try {
-        a.ctrl && a.ctrl.destroy();
-      } catch (e) { /* keep going */ }
-    }
+    active = {};
     if (renderer) renderer.destroyAll();
   }
 

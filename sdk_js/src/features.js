@@ -49,7 +49,7 @@ export function featuresHit(c, el, count) {
   var done = {};
   for (var a = c.any && el.closest(c.any); a; a = a.parentElement && a.parentElement.closest(c.any)) {
     c.list.forEach((f) => done[f.k] || f.r.some((r) => r.a && a.matches(r.a) && r.s.some((s) =>
-      a.matches(s) && (!r.t || squash(a.textContent).indexOf(r.t) >= 0) && (r.m != 'strict' || count(s) == 1)) &&
+      a.matches(s) && (!r.t || squash(a.textContent).includes(r.t)) && (r.m != 'strict' || count(s) == 1)) &&
       (done[f.k] = out.push({ key: f.k, rule: r.i }))));
   }
   return out;

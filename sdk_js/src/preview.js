@@ -13,7 +13,7 @@ import { loadScript } from './script.js';
  */
 export function extension(host, o) {
   var h = /[#&]shirube-(builder|preview)=([\w.-]+)/.exec(location.hash);
-  var m = h && [h[1], h[2]];
+  var m = h && h.slice(1); // [mode, token]
   try {
     m = m || JSON.parse(sessionStorage.getItem('shirube_mode'));
     if (m) sessionStorage.setItem('shirube_mode', JSON.stringify(m));

@@ -42,7 +42,7 @@ export function armTrigger(trigger, o) {
     var pending = 0;
     var scan = () => {
       try {
-        doc.querySelectorAll(sel).forEach((el) => watched.indexOf(el) < 0 && watched.push(el) && io.observe(el));
+        doc.querySelectorAll(sel).forEach((el) => !watched.includes(el) && watched.push(el) && io.observe(el));
       } catch (e) {
         bad(e);
       }

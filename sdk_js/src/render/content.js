@@ -33,8 +33,8 @@ export function copy(from, to, doc) {
   for (var n = from.firstChild; n; n = n.nextSibling) {
     var tag = n.localName;
     if (n.nodeType == 3) to.appendChild(doc.createTextNode(n.data));
-    if (n.nodeType != 1 || DROPPED.indexOf(' ' + tag + ' ') >= 0) continue;
-    if (ALLOWED.indexOf(' ' + tag + ' ') < 0) {
+    if (n.nodeType != 1 || DROPPED.includes(' ' + tag + ' ')) continue;
+    if (!ALLOWED.includes(' ' + tag + ' ')) {
       copy(n, to, doc);
       continue;
     }

@@ -39,7 +39,8 @@ export function createRenderer(cfg) {
   var live = [];
   var theme = () => {
     var t = cfg.theme || {};
-    if (host) THEME.forEach((k) => t[k] ? host.el.style.setProperty('--' + k[0], t[k], 'important') : host.el.style.removeProperty('--' + k[0]));
+    // An empty value removes the property (CSSOM setProperty).
+    if (host) THEME.forEach((k) => host.el.style.setProperty('--' + k[0], t[k] || '', 'important'));
   };
 
   /** The `<div data-shirube-root>` with its open shadow root and stylesheet. */
@@ -89,7 +90,7 @@ export function createRenderer(cfg) {
       // (Re)attach, and move above top-layer elements the page opened since (never while a
       // guide holds focus: hiding would move it).
       if (!el.isConnected) document.body.append(el);
-      if (host.doc && ds.indexOf(host.doc) < 0) document.adoptedStyleSheets = ds.concat(host.doc);
+      if (host.doc && !ds.includes(host.doc)) document.adoptedStyleSheets = ds.concat(host.doc);
       try {
         if (el.showPopover && document.activeElement != el) {
           if (el.matches(':popover-open')) el.hidePopover();
@@ -118,7 +119,11 @@ export function createRenderer(cfg) {
       return e.c;
     },
     destroyAll: () => {
-      live.slice().forEach((x) => x.c && x.c.destroy());
+      live.slice().forEach((x) => {
+        try {
+          x.c && x.c.destroy();
+        } catch (e) { /* keep going */ }
+      });
     },
     setTheme: (t) => {
       cfg.theme = t;

@@ -26,7 +26,7 @@ export var squash = (s) => { return String(s || '').replace(/\s+/g, ' ').trim().
  */
 export function pick(t, all, visible, textOf) {
   var want = t.strictness != 'loose' && squash(t.text);
-  var ok = (el) => { return visible(el) && (!want || squash(textOf(el)).indexOf(want) >= 0); };
+  var ok = (el) => { return visible(el) && (!want || squash(textOf(el)).includes(want)); };
   var sels = t.selectors || [];
   if (t.strictness == 'strict') {
     var l = sels.length ? all(sels[0]) : [];

@@ -170,7 +170,7 @@ export function keys(d, box, trap) {
   d.listen(document, 'keydown', (e) => {
     var b = box();
     if (!b || e.defaultPrevented || e.isComposing) return;
-    var inside = e.composedPath().indexOf(b) >= 0;
+    var inside = e.composedPath().includes(b);
     var id = KEYS[e.key];
     var q = id && (inside || id == 'close') && b.querySelector('[data-testid=shirube-' + id + ']');
     if (q) {
