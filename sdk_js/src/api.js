@@ -115,16 +115,14 @@ export function createShirube(opts) {
         key: o.key,
         local: local,
         session: createStore(webStorage('sessionStorage')),
-        createRenderer: (c) => createRenderer({ ...c, host: host }), // host: lazy chunks
-        nonce: o.nonce,
+        createRenderer: (c) => createRenderer({ ...c, host: host, nonce: o.nonce }), // host, nonce: lazy chunks, <style>
         href: () => location.href,
         send: send,
         fire: fire,
       });
       shows.forEach(engine.show);
       createRouter({
-        disposer: d,
-        pollMs: 1000,
+        disposer: d, // polls every second
         onChange: safe((href) => {
           log(29, href);
           pageView();

@@ -12,12 +12,10 @@ export var classify = (status) =>
  * Jittered exponential backoff: half fixed, half random, so tabs spread out.
  * @param {number} attempt 0 for the first retry
  * @param {number} [rnd] a number in [0, 1) (tests pass it)
- * @param {number} [base] ms, default 1000
- * @param {number} [cap] ms, default 60000
  * @returns {number} ms to wait
  */
-export function backoff(attempt, rnd, base, cap) {
-  var d = Math.min(cap || 60000, (base || 1000) * 2 ** Math.min(attempt, 30));
+export function backoff(attempt, rnd) {
+  var d = Math.min(60000, 1000 * 2 ** attempt); // 1 s doubling, at most 60 s
   return Math.round((d / 2) * (1 + (rnd ?? Math.random())));
 }
 

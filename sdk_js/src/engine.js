@@ -17,7 +17,7 @@ var nextFrame = (d, fn) => {
 };
 
 /**
- * @param {{log: any, key: string, local: any, session: any, createRenderer: Function, nonce?: string,
+ * @param {{log: any, key: string, local: any, session: any, createRenderer: Function,
  *   href: () => string, send: (type: string, fields: object) => void, fire: (name: string, data: object) => void}} o
  *   local/session: stores (see store.js) for localStorage / sessionStorage
  */
@@ -206,7 +206,7 @@ export function createEngine(o) {
       missing = {};
       var theme = settings.theme || {};
       if (renderer) renderer.setTheme(theme);
-      else renderer = o.createRenderer({ theme: theme, nonce: o.nonce, zIndex: theme.z_index || 2147483000, log: log });
+      else renderer = o.createRenderer({ theme: theme, zIndex: theme.z_index || 2147483000, log: log });
       loaded = 1;
       save();
       log(25, guides); // bootstrap: n guide(s)

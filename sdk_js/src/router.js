@@ -2,25 +2,22 @@
 // (pushState/replaceState, back/forward, hash links, or frameworks we cannot see: the poll).
 
 /**
- * Watch the page URL. History methods are patched and restored on dispose (unless
- * someone patched over us since — then our wrapper just goes quiet).
- * @param {{disposer: any, onChange: (href: string, prev: string) => void, pollMs?: number, win?: Window}} o
- * @returns {{check: () => void}}
+ * Watch the page URL (polled every second too). History methods are patched and restored
+ * on dispose (unless someone patched over us since — then our wrapper just goes quiet).
+ * @param {{disposer: any, onChange: (href: string, prev: string) => void}} o
  */
 export function createRouter(o) {
-  var w = o.win || window;
   var d = o.disposer;
-  var h = w.history;
-  var last = w.location.href;
+  var last = location.href;
   var check = () => {
-    var now = w.location.href;
+    var now = location.href;
     if (d.disposed || now == last) return;
     var prev = last;
     last = now;
     o.onChange(now, prev);
   };
   ['pushState', 'replaceState'].forEach((m) => {
-    var orig = h[m];
+    var orig = history[m];
     var patched = function () {
       var r = orig.apply(this, arguments);
       try {
@@ -28,11 +25,10 @@ export function createRouter(o) {
       } catch (e) { /* never break the app's navigation */ }
       return r;
     };
-    h[m] = patched;
-    d.add(() => h[m] == patched && (h[m] = orig));
+    history[m] = patched;
+    d.add(() => history[m] == patched && (history[m] = orig));
   });
-  d.listen(w, 'popstate', check);
-  d.listen(w, 'hashchange', check);
-  d.setInterval(check, o.pollMs || 1000);
-  return { check: check };
+  d.listen(window, 'popstate', check);
+  d.listen(window, 'hashchange', check);
+  d.setInterval(check, 1000);
 }

@@ -6,7 +6,7 @@
  * Disposing `d` (route change, reset) cancels it, including a pending delay.
  * @param {{on?: string, selector?: string, event?: string, delay_ms?: number}|null} trigger
  * @param {{disposer: any, fire: () => void, onEvent: (name: string, fn: () => void) => void,
- *   doc?: Document, win?: any, log?: Function}} o
+ *   doc?: Document, log?: Function}} o
  */
 export function armTrigger(trigger, o) {
   var t = trigger || {};
@@ -36,8 +36,7 @@ export function armTrigger(trigger, o) {
     }, { capture: true, passive: true });
   } else if (on == 'element_visible' && sel) {
     var doc = o.doc || document;
-    var w = o.win || window;
-    var io = d.observe(new w.IntersectionObserver((es) => es.some((e) => e.isIntersecting) && go()));
+    var io = d.observe(new IntersectionObserver((es) => es.some((e) => e.isIntersecting) && go()));
     var watched = [];
     var pending = 0;
     var scan = () => {
@@ -48,7 +47,7 @@ export function armTrigger(trigger, o) {
       }
     };
     // DOM changes come in bursts: look once per burst.
-    d.observe(new w.MutationObserver(() => {
+    d.observe(new MutationObserver(() => {
       pending = pending || d.setTimeout(() => {
         pending = 0;
         scan();
