@@ -168,6 +168,12 @@ def seed(url: str, segments: bool = False, users: int = 1000) -> tuple[str, byte
                 env = s.get(Environment, env_id)
                 import_guide_files(session=s, environment=env, paths=paths, author="bench")
                 s.commit()
+        # Planner statistics, as a database in service has them (PostgreSQL's autovacuum
+        # would gather them a minute later, mid-run; without them it picks a time index
+        # over the per-user one for the event counts).
+        with db.write_engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
     finally:
         db.dispose()
     body = {

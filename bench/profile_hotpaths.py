@@ -115,6 +115,8 @@ def main() -> int:
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--n", type=int, default=0)
     parser.add_argument("--baseline", action="store_true", help="time bench/baseline_app.py too")
+    parser.add_argument("--segments", action="store_true",
+                        help="bootstrap: the guides also name segments (bench_bootstrap --segments)")
     args = parser.parse_args()
     from server.app import create_app
     from server.settings import Settings
@@ -124,7 +126,7 @@ def main() -> int:
         if args.what == "bootstrap":
             from bench.bench_bootstrap import seed
 
-            _key, body = seed(url)
+            _key, body = seed(url, args.segments)
             bodies = [body]
             path = "/api/sdk/v1/bootstrap"
             n = args.n or 2000

@@ -23,7 +23,7 @@ from ..delivery.bootstrap import (
     complete_snapshot,
     memoised_response,
     read_snapshot,
-    reads_per_request,
+    snapshot_suffices,
     request_key,
     run_bootstrap,
 )
@@ -201,16 +201,16 @@ async def bootstrap(request: Request) -> Response:
         # One statement: environment (key -> id, guides_version), user, account, states;
         # on PostgreSQL through asyncpg on the event loop (FastSQL.fetchrow).
         cache = state.guide_cache
-        members = cache.reads_members(key)
-        snapshot = await read_snapshot(fast, key, data.user_id, data.account_id, members)
+        hint = cache.hint(key)
+        now = datetime.now(UTC)
+        snapshot = await read_snapshot(fast, key, data.user_id, data.account_id, hint, now)
         if snapshot is None:
             raise ApiError(401, "unauthorized", "unknown publishable key")
         entry = cache.resolve(state.db, snapshot.environment_id, snapshot.version)
-        if not members:
+        if hint is not None and hint.segment_plan is None:
             await complete_snapshot(fast, snapshot, entry, data.user_id)
         cache.note_key(key, entry)
         origin = _check_origin(origin, entry)
-        now = datetime.now(UTC)
         # Counted whether enforced or not: the admin shows the signed share before
         # verification can be turned on (server/security/traffic.py).
         signed = verify_user_signature(entry.identity_secrets, data.user_id, signature)
@@ -242,7 +242,7 @@ async def bootstrap(request: Request) -> Response:
             # PostgreSQL: on the loop while no statement is needed (the usual returning
             # user), else in FastSQL's threads, so a round trip never blocks the loop.
             payload = None
-            if not reads_per_request(entry):
+            if snapshot_suffices(entry, snapshot):
                 try:
                     payload = run(INLINE)
                 except NeedsRoundTrip:

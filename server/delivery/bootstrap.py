@@ -23,6 +23,7 @@ from ..targeting.context import EvalContext
 from ..targeting.eligibility import partition_eligible
 from ..targeting.frequency import GuideStateView
 from .cache import AUDIENCE_MEMO_MAX, AUDIENCE_MEMO_SECONDS, EnvironmentEntry
+from .counts import CountPlan
 
 
 @dataclass(slots=True)
@@ -87,38 +88,61 @@ class Snapshot:
     states: list[Any]  # [guide_key, times_seen, last_seen_at, step, completed, dismissed,
     #                    snoozed_until, holdout] per guide the user has a state for
     members: list[str]  # segment_member keys of this user (materialised memberships)
-    # Everything read about the user, as read (user, account, states, memberships): equal
-    # fingerprints mean an equal snapshot, for the response memo.
+    # Everything read about the user, as read (user, account, states, memberships, event
+    # counts): equal fingerprints mean an equal snapshot, for the response memo.
     fingerprint: tuple[Any, ...] = ()
+    # The event counts read with it (server/delivery/counts.py) and the plan they follow.
+    counts: dict[tuple[str, int | None], int] | None = None
+    count_plan: CountPlan | None = None
 
 
 async def read_snapshot(
     fast: FastSQL, publishable_key: str, user_id: str, account_id: str | None,
-    members: bool = True,
+    hint: EnvironmentEntry | None = None, now: datetime | None = None,
 ) -> Snapshot | None:
     """The environment, user, account and guide states in one statement; None: unknown key.
 
-    `members`: also the user's segment memberships (when the environment's audiences may
-    name segments; `complete_snapshot` reads them if that guess was wrong). On PostgreSQL
-    through asyncpg on the event loop (FastSQL.fetchrow)."""
-    row = await fast.fetchrow(
-        _SNAPSHOT_SQL[fast.is_sqlite, members],
+    `hint`: the entry this key resolved to last time (GuideCache.hint). The statement then
+    reads the user's segment memberships only when its audiences name segments
+    (`complete_snapshot` reads them if a publish since then changed that), and the event
+    counts its audiences read, as of `now` (its count plan). Without a hint it reads the
+    memberships and no counts. On PostgreSQL through asyncpg on the event loop."""
+    members = hint is None or hint.segment_plan is not None
+    plan = hint.count_plan if hint is not None and now is not None else None
+    params: tuple[Any, ...] | list[Any] = (
         (user_id, user_id, user_id, account_id, publishable_key) if members
-        else (user_id, user_id, account_id, publishable_key),
-    )
+        else (user_id, user_id, account_id, publishable_key))
+    if plan is None:
+        sql = _SNAPSHOT_SQL[fast.is_sqlite, members]
+    else:
+        assert hint is not None and now is not None
+        sql = plan.statements.get((fast.is_sqlite, members))
+        if sql is None:
+            sql = plan.statements[fast.is_sqlite, members] = _SNAPSHOT_SQL[
+                fast.is_sqlite, members].replace(" FROM environment e",
+                                                 plan.columns(fast.is_sqlite)
+                                                 + " FROM environment e", 1)
+        cut = 2 if members else 1
+        params = [*params[:cut], *plan.params(fast, hint.environment_id, user_id, now),
+                  *params[cut:]]
+    row = await fast.fetchrow(sql, tuple(params))
     if row is None:
         return None
-    states, members = row[10], row[11]
+    states, found = row[10], row[11]
     if isinstance(states, str | bytes):
         states = orjson.loads(states) if states != "[]" else None
-    if isinstance(members, str | bytes):
-        members = orjson.loads(members) if members != "[]" else None
-    return Snapshot(
+    if isinstance(found, str | bytes):
+        found = orjson.loads(found) if found != "[]" else None
+    snapshot = Snapshot(
         environment_id=row[0], version=row[1],
         user=None if row[2] is None else row[3:6],
         account=None if row[6] is None else row[7:10],
-        states=states or [], members=members or [], fingerprint=row[2:],
+        states=states or [], members=found or [], fingerprint=row[2:],
     )
+    if plan is not None and row[0] == hint.environment_id:  # type: ignore[union-attr]
+        snapshot.counts = plan.read(row[12:])
+        snapshot.count_plan = plan
+    return snapshot
 
 
 async def complete_snapshot(
@@ -133,7 +157,8 @@ async def complete_snapshot(
     if isinstance(members, str | bytes):
         members = orjson.loads(members)
     snapshot.members = members or []
-    snapshot.fingerprint = (*snapshot.fingerprint[:-1], row[0] if row else None)
+    fp = snapshot.fingerprint  # memberships are its 10th value (row[11])
+    snapshot.fingerprint = (*fp[:9], row[0] if row else None, *fp[10:])
 
 
 class NeedsRoundTrip(BaseException):  # noqa: N818 - a signal, not an error
@@ -159,9 +184,10 @@ class _InlineConnection:
     it runs on the event loop with this stand-in, and only when it must write (a new
     user, changed traits, a stale last-seen, a first holdout) does the first `execute`
     raise `NeedsRoundTrip` — before any statement ran, so nothing is half done — and the
-    route runs it again in FastSQL's threads with a real connection. Environments whose
-    guides read the database on every request (event-history rules, segments, survey
-    pacing: `reads_per_request`) go to the threads directly."""
+    route runs it again in FastSQL's threads with a real connection. Event-history
+    counts and segment memberships come with the snapshot (server/delivery/counts.py);
+    a request that must still read more (survey pacing, or counts the snapshot did not
+    carry: `snapshot_suffices`) goes to the threads directly."""
 
     def cursor(self) -> _InlineCursor:
         return _InlineCursor()
@@ -170,9 +196,40 @@ class _InlineConnection:
 INLINE = _InlineConnection()
 
 
-def reads_per_request(entry: EnvironmentEntry) -> bool:
-    """True when every bootstrap in this environment reads more than the snapshot."""
-    return bool(entry.dynamic) or entry.segment_plan is not None or bool(entry.survey_pacing)
+def snapshot_suffices(entry: EnvironmentEntry, snapshot: Snapshot) -> bool:
+    """Can this bootstrap be answered from its snapshot alone (no statement past it, but a
+    write)? Not with survey pacing (it reads answers), nor when the audiences count events
+    and the snapshot did not count them for this entry (its hint was older)."""
+    return not entry.survey_pacing and (
+        entry.count_plan is None or snapshot.count_plan is entry.count_plan)
+
+
+class _Tracked:
+    """A cursor that remembers whether any statement ran through it (a read past the
+    snapshot: then the answer depends on more than the snapshot and is not remembered)."""
+
+    __slots__ = ("cur", "used")
+
+    def __init__(self, cur: Any) -> None:
+        self.cur = cur
+        self.used = False
+
+    def execute(self, *args: Any) -> Any:
+        self.used = True
+        return self.cur.execute(*args)
+
+    def executemany(self, *args: Any) -> Any:
+        self.used = True
+        return self.cur.executemany(*args)
+
+    def fetchone(self) -> Any:
+        return self.cur.fetchone()
+
+    def fetchall(self) -> Any:
+        return self.cur.fetchall()
+
+    def close(self) -> None:
+        self.cur.close()
 
 
 def traits_hash(traits: dict[str, Any]) -> str:
@@ -231,18 +288,23 @@ def run_bootstrap(
             cur.execute(fast.sql(sql), params)
         fast.commit(cur)
 
+    # Event counts the snapshot statement read (for this entry's count plan); the audience
+    # reads anything else through `reads`, which notes it.
+    known = snapshot.counts if snapshot.count_plan is entry.count_plan else None
+    reads = _Tracked(cur)
     ctx = EvalContext(
         user_id=data.user_id, user_traits=user_traits, account_id=data.account_id,
         account_traits=account_traits, now=now,
-        event_count=_event_counter(fast, cur, env_id, data.user_id, now) if entry.dynamic else None,
+        event_count=_event_counter(fast, reads, env_id, data.user_id, now, known)
+        if entry.dynamic else None,
     )
     plan = entry.segment_plan
 
     def load_segments() -> None:
         """Stored memberships (read) + the rule segments, once, when a rule needs them."""
         if plan is not None and ctx.segments is None:
-            ctx.segments = user_segments(fast=fast, cur=cur, plan=plan,
-                                         members=snapshot.members,
+            ctx.segments = user_segments(fast=fast, cur=reads, plan=plan,
+                                         members=snapshot.members, known=known,
                                          environment_id=env_id, ctx=ctx, states=states)
 
     passed, audience_until = _audiences(entry, ctx, data, user_traits, account_traits,
@@ -292,8 +354,8 @@ def run_bootstrap(
             "snoozed_until": st.snoozed_until.isoformat() if st.snoozed_until else None,
         }
         parts.append(prefix + b',"state":' + orjson.dumps(state) + b"}")
-    if (memo_key is not None and not writes and not new_holdouts
-            and not reads_per_request(entry)):
+    if (memo_key is not None and not writes and not new_holdouts and not reads.used
+            and not entry.survey_pacing):
         _remember(entry, memo_key, snapshot, parts, states, now,
                   min(audience_until, _person_due(snapshot, now, last_seen_every)))
     return _response(data.user_id, b",".join(parts), entry)
@@ -419,11 +481,13 @@ _COUNT_SQL = (
 
 
 def _event_counter(
-    fast: FastSQL, cur: Any, env_id: int, user_id: str, now: datetime
+    fast: FastSQL, cur: Any, env_id: int, user_id: str, now: datetime,
+    known: dict[tuple[str, int | None], int] | None = None,
 ) -> Callable[[str, int | None], int | None]:
     """ctx.event_count: how often this user did `name` (a track name or an event type),
-    optionally within the last `days` days; one indexed count per (name, days) per request."""
-    seen: dict[tuple[str, int | None], int] = {}
+    optionally within the last `days` days; one indexed count per (name, days) per request,
+    none for the counts `known` holds (read with the snapshot)."""
+    seen: dict[tuple[str, int | None], int] = dict(known) if known else {}
 
     def count(name: str, days: int | None) -> int | None:
         key = (name, days)

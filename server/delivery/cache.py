@@ -23,6 +23,7 @@ from ..segments.delivery import SegmentPlan, build_plan
 from ..targeting.eligibility import CompiledGuide
 from ..targeting.evaluate import compile_rule
 from ..targeting.frequency import frequency_interval
+from .counts import CountPlan, count_plan
 
 
 @dataclass(slots=True)
@@ -55,6 +56,9 @@ class EnvironmentEntry:
     # The segments published audiences name (None: none do); the fatigue budget's guides.
     segment_plan: SegmentPlan | None = None
     budget: BudgetPlan | None = None
+    # The event counts the dynamic audiences and their rule segments read, as columns of
+    # the snapshot statement (server/delivery/counts.py); None: none.
+    count_plan: CountPlan | None = None
     # Derived in __post_init__, so a bootstrap splices bytes instead of building JSON:
     # each guide's whole object for a user with no state yet (the common case), the same
     # with the budget's manual trigger, the bytes after the guide list, and the budget's
@@ -141,6 +145,8 @@ def build_entry(session: Session, env: Environment) -> EnvironmentEntry:
     dynamic = frozenset(
         g.key for g in compiled if _reads_history(g.audience_rule)
     )
+    segment_plan = build_plan(session=session, environment_id=env.id,  # type: ignore[arg-type]
+                              audiences=[g.audience_rule for g in compiled])
     dynamic_parts = {}
     for g in compiled:
         if g.key in dynamic and (split := _split_all(g.audience_rule)) is not None:
@@ -158,8 +164,9 @@ def build_entry(session: Session, env: Environment) -> EnvironmentEntry:
         survey_pacing=pacing,
         dynamic=dynamic,
         dynamic_parts=dynamic_parts,
-        segment_plan=build_plan(session=session, environment_id=env.id,  # type: ignore[arg-type]
-                                audiences=[g.audience_rule for g in compiled]),
+        segment_plan=segment_plan,
+        count_plan=count_plan([g.audience_rule for g in compiled if g.key in dynamic],
+                              segment_plan),
         budget=budget_plan(payloads=[(g.key, g.payload) for g in compiled],
                            throttle=(env.settings or {}).get("throttle")),
     )
@@ -203,11 +210,10 @@ class GuideCache:
         # bootstrap with that key should read (`reads_members`), never for what it answers.
         self._by_key: dict[str, EnvironmentEntry] = {}
 
-    def reads_members(self, publishable_key: str) -> bool:
-        """Should a bootstrap with this key read segment memberships with its snapshot?
-        Yes unless the key's environment, as last seen, has no segment in its audiences."""
-        entry = self._by_key.get(publishable_key)
-        return entry is None or entry.segment_plan is not None
+    def hint(self, publishable_key: str) -> EnvironmentEntry | None:
+        """The entry this key resolved to last: what its next bootstrap should read with
+        its snapshot (memberships? which event counts?), never what it answers."""
+        return self._by_key.get(publishable_key)
 
     def note_key(self, publishable_key: str, entry: EnvironmentEntry) -> None:
         if self._by_key.get(publishable_key) is not entry:

@@ -45,6 +45,9 @@ class SegmentPlan:
     #: feature key -> (event-rule names, URL rules) for the feature leaves of `rules`
     features: Mapping[str, tuple[tuple[str, ...], tuple[Any, ...]]] = field(
         default_factory=dict)
+    #: (event name, whole days or None) of every event and feature leaf of `rules`: what
+    #: bootstrap's snapshot statement can count ahead (server/delivery/counts.py)
+    windows: frozenset[tuple[str, int | None]] = frozenset()
 
     @property
     def rule_keys(self) -> frozenset[str]:
@@ -72,15 +75,18 @@ def build_plan(*, session: Session, environment_id: int,
                 Feature.environment_id == environment_id, col(Feature.key).in_(keys))).all():
             names, urls = rule_parts(stored or [])
             features[key] = (tuple(names), tuple(urls))
-    return SegmentPlan(frozenset(referenced), rules, features)
+    windows = frozenset(w for _, rule in translated for w in event_windows(rule))
+    return SegmentPlan(frozenset(referenced), rules, features, windows)
 
 
 def _feature_counter(
     fast: FastSQL, cur: Any, plan: SegmentPlan, environment_id: int, ctx: EvalContext,
+    known: Mapping[tuple[str, int | None], int] | None = None,
 ) -> Callable[[str, int | None], int | None]:
     """ctx.event_count for the segment rules: a feature leaf's name counts the feature's
-    uses (one indexed query per (feature, days), remembered for the request); any other
-    name goes to the caller's counter."""
+    uses (one indexed query per (feature, days), remembered for the request; none when
+    `known` — bootstrap's snapshot — has it already); any other name goes to the caller's
+    counter."""
     seen: dict[tuple[str, int | None], int] = {}
     other = ctx.event_count
 
@@ -88,6 +94,8 @@ def _feature_counter(
         key = feature_of(name)
         if key is None:
             return None if other is None else other(name, days)
+        if known is not None and (name, days) in known:
+            return known[name, days]
         if (key, days) not in seen:
             names, urls = plan.features.get(key, ((), ()))
             seen[(key, days)] = _count_uses(fast, cur, environment_id, ctx, key, names, urls,
@@ -114,8 +122,14 @@ def _count_uses(fast: FastSQL, cur: Any, environment_id: int, ctx: EvalContext, 
         sql += " AND timestamp >= ?"
         params.append(fast.ts(ctx.now - timedelta(days=days)))
     cur.execute(fast.sql(sql + " GROUP BY 1, 2"), params)
+    return total_uses(cur.fetchall(), urls)
+
+
+def total_uses(rows: Iterable[Any], urls: tuple[Any, ...]) -> int:
+    """A feature's uses from (is page view, its URL, count) rows: every event-rule use,
+    and the page views whose URL one of the feature's URL rules matches."""
     total = 0
-    for is_view, address, n in cur.fetchall():
+    for is_view, address, n in rows:
         if not is_view or any(match_url(rule, address) for rule in urls):
             total += int(n)
     return total
@@ -126,11 +140,13 @@ _SEL_MEMBER = "SELECT segment_key FROM segment_member WHERE environment_id = ? A
 
 def user_segments(*, fast: FastSQL, cur: Any, plan: SegmentPlan, environment_id: int,
                   ctx: EvalContext, states: Mapping[str, GuideStateView],
-                  members: Iterable[str] | None = None) -> frozenset[str]:
+                  members: Iterable[str] | None = None,
+                  known: Mapping[tuple[str, int | None], int] | None = None) -> frozenset[str]:
     """The user's segments for `ctx.segments`: materialised ones plus live rule segments.
 
     `members`: the user's segment_member keys when the caller read them already
-    (bootstrap's snapshot statement); else one indexed query reads them."""
+    (bootstrap's snapshot statement); else one indexed query reads them. `known`: counts
+    of (event or feature name, days) read already (the same statement)."""
     if members is None:
         cur.execute(fast.sql(_SEL_MEMBER), (environment_id, ctx.user_id))
         members = [row[0] for row in cur.fetchall()]
@@ -145,7 +161,7 @@ def user_segments(*, fast: FastSQL, cur: Any, plan: SegmentPlan, environment_id:
     inner = EvalContext(user_id=ctx.user_id, user_traits=ctx.user_traits,
                         account_id=ctx.account_id, account_traits=ctx.account_traits,
                         now=ctx.now, segments=frozenset(builtin),
-                        event_count=_feature_counter(fast, cur, plan, environment_id, ctx)
+                        event_count=_feature_counter(fast, cur, plan, environment_id, ctx, known)
                         if plan.features else ctx.event_count)
     return frozenset(stored | {key for key, passes in plan.rules if passes(inner)})
 

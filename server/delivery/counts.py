@@ -1,0 +1,130 @@
+"""Event-history counts read ahead, in bootstrap's snapshot statement.
+
+An audience with event-history leaves (`{event: X, op: count_gte, within_days: 30}`), or
+naming a rule segment that has them (event and feature leaves), used to cost one query
+per (name, window) after the snapshot — on PostgreSQL a round trip each, in a thread.
+The leaves are known when the environment's guides are compiled, so `CountPlan` turns
+each (name, window) into a scalar subquery of the snapshot statement: one round trip for
+everything, the request can then run on the event loop, and the counts are part of what
+the response memo compares (a new event, or one leaving its window, changes them).
+
+A plain name counts the user's events with that name (a track name, or an event type
+for unnamed events), as `ctx.event_count` always has; a feature leaf's reserved name
+(FEATURE_EVENT + key) reads the same grouped rows `segments.delivery._count_uses` reads
+and totals them the same way (`total_uses`, URL rules matched in Python).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from ..fastsql import FastSQL
+from ..segments.definition import event_windows, feature_of
+from ..segments.delivery import SegmentPlan, total_uses
+
+_PLAIN = ("(SELECT count(*) FROM event v WHERE v.environment_id = ? AND v.user_id = ?"
+          " AND (v.name = ? OR (v.name IS NULL AND v.type = ?)){window})")
+_FEATURE = ("(SELECT {agg}({arr}(g.p, g.u, g.n)) FROM (SELECT"
+            " CASE WHEN v.type = 'page_view' THEN 1 ELSE 0 END AS p,"
+            " CASE WHEN v.type = 'page_view' THEN {url} END AS u, count(*) AS n"
+            " FROM event v WHERE v.environment_id = ? AND v.user_id = ? AND ({uses}){window}"
+            " GROUP BY 1, 2) g)")
+# A feature without URL rules needs no grouping: its uses are a plain count.
+_FEATURE_COUNT = ("(SELECT count(*) FROM event v WHERE v.environment_id = ? AND v.user_id = ?"
+                  " AND ({uses}){window})")
+_WINDOW = " AND v.timestamp >= ?"
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    name: str
+    days: int | None
+    feature: str | None  # the feature key of a feature leaf
+    names: tuple[str, ...] = ()  # its event-rule names
+    urls: tuple[Any, ...] = ()  # its URL rules
+
+
+@dataclass(slots=True)
+class CountPlan:
+    """The (name, days) counts an environment's audiences read, as snapshot columns."""
+
+    windows: tuple[_Window, ...]
+    _columns: dict[bool, str] = field(default_factory=dict)
+    #: whole snapshot statements with these columns, by the reader's own key
+    statements: dict[Any, str] = field(default_factory=dict)
+
+    def columns(self, sqlite: bool) -> str:
+        """`, (subquery), …` to append to the snapshot's select list."""
+        text = self._columns.get(sqlite)
+        if text is None:
+            text = self._columns[sqlite] = "".join(
+                ", " + self._column(w, sqlite) for w in self.windows)
+        return text
+
+    @staticmethod
+    def _column(w: _Window, sqlite: bool) -> str:
+        window = "" if w.days is None else _WINDOW
+        if w.feature is None:
+            return _PLAIN.format(window=window)
+        uses = ["(v.type = 'feature_used' AND v.name = ?)"]
+        if w.names:
+            uses.append(f"(v.type = 'track' AND v.name IN ({', '.join('?' * len(w.names))}))")
+        if not w.urls:
+            return _FEATURE_COUNT.format(uses=" OR ".join(uses), window=window)
+        uses.append("v.type = 'page_view'")
+        return _FEATURE.format(
+            agg="json_group_array" if sqlite else "json_agg",
+            arr="json_array" if sqlite else "json_build_array",
+            url="json_extract(v.properties, '$.url')" if sqlite else "v.properties->>'url'",
+            uses=" OR ".join(uses), window=window)
+
+    def params(self, fast: FastSQL, environment_id: int, user_id: str,
+               now: datetime) -> list[Any]:
+        out: list[Any] = []
+        for w in self.windows:
+            out += (environment_id, user_id)
+            if w.feature is None:
+                out += (w.name, w.name)
+            else:
+                out.append(w.feature)
+                out += w.names
+            if w.days is not None:
+                out.append(fast.ts(now - timedelta(days=w.days)))
+        return out
+
+    def read(self, values: Iterable[Any]) -> dict[tuple[str, int | None], int]:
+        """The counts from the snapshot row's count columns."""
+        counts: dict[tuple[str, int | None], int] = {}
+        for w, value in zip(self.windows, values, strict=True):
+            if w.feature is None or not w.urls:
+                counts[w.name, w.days] = int(value)
+            else:
+                rows = orjson.loads(value) if isinstance(value, str | bytes) else value
+                counts[w.name, w.days] = total_uses(rows or (), w.urls)
+        return counts
+
+
+def count_plan(audiences: Iterable[Any], segments: SegmentPlan | None) -> CountPlan | None:
+    """The plan for these (dynamic guides') audience rules and the segment rules they
+    name; None when nothing counts events."""
+    found: set[tuple[str, int | None]] = set()
+    for rule in audiences:
+        found |= event_windows(rule)
+    features: Mapping[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
+    if segments is not None:
+        found |= segments.windows
+        features = segments.features
+    windows = []
+    for name, days in sorted(found, key=lambda w: (w[0], -1 if w[1] is None else w[1])):
+        key = feature_of(name)
+        if key is None:
+            windows.append(_Window(name, days, None))
+        else:
+            names, urls = features.get(key, ((), ()))
+            windows.append(_Window(name, days, key, tuple(names), tuple(urls)))
+    return CountPlan(tuple(windows)) if windows else None

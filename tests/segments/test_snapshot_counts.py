@@ -1,0 +1,101 @@
+"""Event counts read ahead in bootstrap's snapshot statement (server/delivery/counts.py)
+equal what the per-request queries count: plain events with and without a window, a
+feature with event and URL rules (grouped rows, URL matched in Python) and one without.
+And a new event changes a remembered answer at once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from server.delivery.bootstrap import _event_counter, read_snapshot
+from server.segments.delivery import _count_uses
+from server.targeting.context import EvalContext
+from tests.api.sdkclient import SdkClient
+from tests.api.v1_support import Api
+from tests.asyncio_support import run
+
+
+def _use(kind: str, user: str, at: datetime, **fields: Any) -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "type": kind, "user_id": user,
+            "timestamp": at.isoformat(), **fields}
+
+
+def test_snapshot_counts_equal_the_per_request_counts(
+    factory: Any, env: Any, api: Api, sdk: SdkClient, client: Any
+) -> None:
+    for feature in (
+        {"key": "reports", "name": "Reports",
+         "rules": [{"kind": "url", "url": {"match": "prefix", "value": "/app/reports"}},
+                   {"kind": "event", "name": "report_exported"}]},
+        {"key": "export", "name": "Export", "rules": [{"kind": "event", "name": "exported"}]},
+    ):
+        assert api.post("/features", json=feature).status_code == 201
+    r = api.post("/segments", json={
+        "key": "busy", "name": "Busy", "kind": "rule", "definition": {"any": [
+            {"feature": "reports", "op": "used", "value": 2, "within_days": 30},
+            {"feature": "export", "op": "used"},
+            {"event": "invited", "op": "count_gte", "value": 1, "within_days": 7}]}})
+    assert r.status_code == 201, r.text
+    factory.guides(env, {
+        "key": "g", "name": "G", "type": "modal",
+        "audience": {"any": [{"segment": "busy", "op": "member"},
+                             {"event": "invited", "op": "count_gte", "value": 3}]},
+        "steps": [{"kind": "modal", "title": "Hi", "body": "x"}]})
+    now = datetime.now(UTC)
+    day = timedelta(days=1)
+    assert sdk.send([
+        _use("page_view", "u1", now - day, properties={"url": "https://a.test/app/reports/7"}),
+        _use("page_view", "u1", now - day, properties={"url": "https://a.test/app/home"}),
+        _use("page_view", "u1", now - 40 * day, properties={"url": "/app/reports/1"}),
+        _use("track", "u1", now - 2 * day, name="report_exported"),
+        _use("track", "u1", now - 2 * day, name="invited"),
+        _use("track", "u1", now - 9 * day, name="invited"),
+        _use("feature_used", "u2", now - 3 * day, name="export"),
+        _use("track", "u2", now - 60 * day, name="exported"),
+        _use("track", "u3", now - 10 * day, name="invited"),
+    ]).json()["accepted"] == 9
+    app = client.app
+    fast, cache = app.state.fast, app.state.guide_cache
+    sdk.bootstrap("u0")  # resolves the entry and notes the key
+    entry = cache.hint(sdk.key)
+    assert entry is not None and entry.count_plan is not None
+    assert {(w.name, w.days) for w in entry.count_plan.windows} == {
+        ("\0feature:reports", 30), ("\0feature:export", None), ("invited", 7), ("invited", None)}
+    for user in ("u1", "u2", "u3", "u4"):
+        snap = run(read_snapshot(fast, sdk.key, user, None, entry, now))
+        assert snap is not None and snap.count_plan is entry.count_plan
+        ctx = EvalContext(user_id=user, user_traits={}, account_id=None, account_traits={},
+                          now=now)
+        with fast.connection() as conn:
+            cur = conn.cursor()
+            plain = _event_counter(fast, cur, entry.environment_id, user, now)
+            expected = {("invited", 7): plain("invited", 7),
+                        ("invited", None): plain("invited", None)}
+            assert entry.segment_plan is not None
+            for key, days in (("reports", 30), ("export", None)):
+                names, urls = entry.segment_plan.features[key]
+                expected["\0feature:" + key, days] = _count_uses(
+                    fast, cur, entry.environment_id, ctx, key, names, urls, days)
+            cur.close()
+        assert snap.counts == expected, user
+    # The figures themselves (so the comparison above cannot pass on two zeros).
+    first = run(read_snapshot(fast, sdk.key, "u1", None, entry, now))
+    assert first is not None and first.counts == {
+        ("\0feature:reports", 30): 2, ("\0feature:export", None): 0,
+        ("invited", 7): 1, ("invited", None): 2}
+
+
+def test_a_new_event_changes_a_remembered_answer_at_once(
+    factory: Any, env: Any, sdk: SdkClient
+) -> None:
+    factory.guides(env, {
+        "key": "g", "name": "G", "type": "modal",
+        "audience": {"event": "invited", "op": "count_lt", "value": 1, "within_days": 7},
+        "steps": [{"kind": "modal", "title": "Hi", "body": "x"}]})
+    for _ in range(3):  # new user, computed, remembered
+        assert sdk.guide_keys("u9") == ["g"]
+    now = datetime.now(UTC)
+    assert sdk.send([_use("track", "u9", now, name="invited")]).json()["accepted"] == 1
+    assert sdk.guide_keys("u9") == []
