@@ -37,9 +37,9 @@ const MANGLE = [
   'initialPlacement', 'padding', 'element', 'options',
   // ours: disposer, engine/renderer/runner options and controllers, transport
   'disposed', 'listen', 'dispose', 'disposer', 'setTimeout', 'setInterval', 'createRenderer', 'onEvent', 'onChange', 'scriptSrc',
-  'startStep', 'targetWaitMs', 'strings', 'emit', 'onEnd', 'ctrl', 'destroyAll', 'setTheme', 'goTo', 'notify', 'destroy',
+  'startStep', 'targetWaitMs', 'strings', 'emit', 'onEnd', 'ctrl', 'destroyAll', 'setTheme', 'notify', 'destroy',
   'enqueue', 'beacon', 'retryAfter', 'resume', 'stepOf', 'hole', 'claim', 'free', 'dropped', 'onError', 'missing',
-  'fire', 'send', 'post', 'route', 'stop', 'load', 'queue', 'doc', 'el', 'modal', 'pos', 'base', 'tab', 'store',
+  'fire', 'send', 'post', 'route', 'stop', 'load', 'doc', 'el', 'modal', 'pos', 'base', 'tab', 'store',
   'render', 'lang', 'zIndex', 'stepOf', 'any', 'list', 'card', 'btn', 'rect', 'enabled', 'index', 'fn', 'contextElement',
   // the keys (not the values) of the EVENTS map
   'PAGE_VIEW', 'TRACK', 'GUIDE_SEEN', 'STEP_SEEN', 'STEP_COMPLETED', 'GUIDE_COMPLETED', 'GUIDE_DISMISSED', 'GUIDE_SNOOZED',

@@ -4,17 +4,14 @@
 /**
  * Watch the page URL (polled every second too). History methods are patched and restored
  * on dispose (unless someone patched over us since — then our wrapper just goes quiet).
- * @param {{disposer: any, onChange: (href: string, prev: string) => void}} o
+ * @param {{disposer: any, onChange: (href: string) => void}} o
  */
 export function createRouter(o) {
   var d = o.disposer;
   var last = location.href;
   var check = () => {
     var now = location.href;
-    if (d.disposed || now == last) return;
-    var prev = last;
-    last = now;
-    o.onChange(now, prev);
+    if (!d.disposed && now != last) o.onChange((last = now));
   };
   ['pushState', 'replaceState'].forEach((m) => {
     var orig = history[m];

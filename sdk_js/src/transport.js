@@ -135,5 +135,5 @@ export function createTransport(o) {
   // Events left by an earlier page (or a closed tab) go out soon after load.
   if (q.length()) schedule(EVERY);
 
-  return { post: post, enqueue: enqueue, flush: flush, beacon: beacon, length: () => q.length(), queue: q };
+  return { post: post, enqueue: enqueue, flush: flush, beacon: beacon, length: () => q.length() };
 }

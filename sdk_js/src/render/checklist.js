@@ -8,7 +8,7 @@ import { btn, card, h } from './ui.js';
 
 /**
  * Show checklist guide `g`. `o.done` lists item indexes already ticked (the callers always give it).
- * @returns {{destroy: () => void, goTo: (i: number) => void, step: () => number, notify: (name: string) => void}}
+ * @returns {{destroy: () => void, step: () => number, notify: (name: string) => void}}
  */
 export function runChecklist(host, g, o) {
   var items = g.steps || [];
@@ -70,7 +70,6 @@ export function runChecklist(host, g, o) {
   o.done.forEach((i) => tick(i, 1));
   return {
     destroy: () => end(),
-    goTo: () => toggle(true),
     step: () => n - left,
     /** A tracked event happened: ticks the items whose complete_event is `name`. */
     notify: (name) => items.forEach((it, i) => it.complete_event == name && tick(i)), // name: never empty (track())

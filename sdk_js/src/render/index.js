@@ -78,7 +78,7 @@ export function createRenderer(cfg) {
      *   emit: (type: string, data: {step: number|null, properties: object}) => void,
      *   onEnd: (reason: string) => void, done?: number[]}} opts
      *   done: checklist item indexes already ticked
-     * @returns {{destroy: () => void, goTo: (i: number) => void, step: () => number,
+     * @returns {{destroy: () => void, step: () => number,
      *   notify: (eventName: string) => void}} notify: a tracked event happened (ticks
      *   checklist items by complete_event, advances a step whose advance is "event")
      */

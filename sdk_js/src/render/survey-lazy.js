@@ -11,7 +11,7 @@ var chunk; // the promise of the chunk's runner (window.__shirubeSurvey)
 /**
  * Show survey guide `g` (the renderer's show(), see index.js) once the chunk is loaded.
  * @param {{host?: string, nonce?: string}} cfg the renderer's config: host = the Shirube server
- * @returns {{destroy: () => void, goTo: (i: number) => void, step: () => number}}
+ * @returns {{destroy: () => void, step: () => number}}
  */
 export function runSurveyLazy(host, g, o, cfg) {
   var c, gone;
@@ -23,7 +23,6 @@ export function runSurveyLazy(host, g, o, cfg) {
   });
   return {
     destroy: () => (c ? c.destroy() : gone || ((gone = 1), o.onEnd())),
-    goTo: (i) => c && c.goTo(i),
     step: () => (c ? c.step() : 0),
   };
 }

@@ -51,7 +51,7 @@ function style(root, nonce) {
  * show options (README "Renderer interface") plus `lang` (the guide's language), `base`
  * (the guide before translation: single_choice answers are sent as authored) and `nonce`;
  * `k` the card kit of the main bundle: {h, btn, card, keys}.
- * @returns {{destroy: () => void, goTo: (i: number) => void, step: () => number}}
+ * @returns {{destroy: () => void, step: () => number}}
  */
 export function runSurvey(host, g, o, k) {
   var h = k.h;
@@ -224,7 +224,6 @@ export function runSurvey(host, g, o, k) {
   go(o.startStep > 0 && o.startStep < n ? o.startStep : 0);
   return {
     destroy: () => stop(),
-    goTo: (i) => i >= 0 && i < n && go(i),
     step: () => cur,
   };
 }

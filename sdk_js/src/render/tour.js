@@ -11,7 +11,7 @@ import { norm, waitFor } from './target.js';
 
 /**
  * Show guide `g` in `host` from `o.startStep`. See render/index.js for the options.
- * @returns {{destroy: () => void, goTo: (i: number) => void, step: () => number, notify: (name: string) => void}}
+ * @returns {{destroy: () => void, step: () => number, notify: (name: string) => void}}
  */
 export function runGuide(host, g, o) {
   var steps = g.steps || [];
@@ -138,7 +138,6 @@ export function runGuide(host, g, o) {
   go(o.startStep > 0 && o.startStep < n ? o.startStep : 0, 1);
   return {
     destroy: () => stop(),
-    goTo: (i) => i >= 0 && i < n && go(i, i < cur ? -1 : 1),
     step: () => cur,
     /** A tracked event happened: advances a step whose `advance` is "event" on that name. */
     notify: (name) => {
