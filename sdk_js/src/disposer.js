@@ -3,9 +3,9 @@
 
 /**
  * Create a disposer: a LIFO cleanup list.
- * @returns {{add: (fn: Function) => Function,
+ * @returns {{add: (fn: Function) => void,
  *   setTimeout: (fn: Function, ms: number) => any, setInterval: (fn: Function, ms: number) => any,
- *   listen: (target: EventTarget, type: string, fn: Function, opts?: object) => Function,
+ *   listen: (target: EventTarget, type: string, fn: Function, opts?: object) => void,
  *   observe: <T>(observer: T) => T, dispose: () => void, disposed: boolean}}
  */
 export function createDisposer() {
@@ -23,14 +23,13 @@ export function createDisposer() {
   };
   var d = {
     disposed: false,
-    /** Register a cleanup; runs once on dispose (immediately if already disposed). Returns fn. */
-    add: (fn) => (d.disposed ? run(fn) : fns.push(fn), fn),
+    /** Register a cleanup; runs once on dispose (immediately if already disposed). */
+    add: (fn) => (d.disposed ? run(fn) : fns.push(fn)),
     setTimeout: timer(setTimeout, clearTimeout),
     setInterval: timer(setInterval, clearInterval),
-    /** addEventListener, removed on dispose; returns an un-listen function. */
+    /** addEventListener, removed on dispose (none once disposed). */
     listen: (target, type, fn, opts) => {
-      var off = () => target.removeEventListener(type, fn, opts);
-      return d.disposed ? off : (target.addEventListener(type, fn, opts), d.add(off));
+      if (!d.disposed) target.addEventListener(type, fn, opts), d.add(() => target.removeEventListener(type, fn, opts));
     },
     /** Register an observer (Mutation/Intersection/Resize); disconnected on dispose. */
     observe: (observer) => (d.add(() => observer.disconnect()), observer),

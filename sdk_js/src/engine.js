@@ -218,7 +218,7 @@ export function createEngine(o) {
       missing = {};
       for (var k in active) {
         var a = active[k];
-        var i = a.ctrl && a.ctrl.step ? a.ctrl.step() : 0;
+        var i = a.ctrl ? a.ctrl.step() : 0; // every controller has step()
         var s = a.guide.steps[i];
         if (s && s.url && !matchUrl(s.url, o.href(), onError)) {
           delete active[k];

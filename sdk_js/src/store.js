@@ -3,7 +3,7 @@
 
 /**
  * @param {Storage|null|undefined} backend localStorage or sessionStorage (may be missing)
- * @returns {{get: (k: string) => any, set: (k: string, v: any) => boolean, del: (k: string) => void,
+ * @returns {{get: (k: string) => any, set: (k: string, v: any) => void, del: (k: string) => void,
  *   keys: (prefix: string) => string[]}}
  */
 export function createStore(backend) {
@@ -17,11 +17,11 @@ export function createStore(backend) {
     get: (k) => t(() => JSON.parse(backend ? backend.getItem(k) : mem[k] || null)),
     set: (k, v) => {
       var s = JSON.stringify(v);
-      if (backend && t(() => (backend.setItem(k, s), 1))) return true;
       // Quota or disabled: keep it in memory instead.
-      mem[k] = s;
-      backend = null;
-      return false;
+      if (!(backend && t(() => (backend.setItem(k, s), 1)))) {
+        mem[k] = s;
+        backend = null;
+      }
     },
     del: (k) => {
       t(() => backend && backend.removeItem(k));
