@@ -1,4 +1,5 @@
 // The SDK's own UI strings (buttons, step counter), in English and Japanese.
+import { norm, primary } from './locale.js';
 
 var KEYS = ['next', 'back', 'done', 'close', 'skip', 'later', 'of'];
 var S = {
@@ -13,7 +14,7 @@ var S = {
  * @param {string} lang
  */
 export function uiStrings(lang) {
-  var s = S[String(lang).toLowerCase().split(/[-_]/)[0]] || S.en;
+  var s = S[primary(norm(lang))] || S.en;
   var r = { stepOf: (i, n) => r.of.replace('{i}', i).replace('{n}', n) };
   KEYS.forEach((k, i) => (r[k] = s[i]));
   return r;

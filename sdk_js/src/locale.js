@@ -1,7 +1,9 @@
 // Which language a guide is shown in, and the guide with that variant merged in.
 
-var norm = (t) => String(t || '').toLowerCase().replace(/_/g, '-');
-var primary = (t) => t.split('-')[0];
+/** A language tag compared loosely: lower case, '-' for '_'. */
+export var norm = (t) => String(t || '').toLowerCase().replace(/_/g, '-');
+/** The primary subtag of a normalised tag. */
+export var primary = (t) => t.split('-')[0];
 
 /**
  * The first wanted locale that matches an available one: full tag, then primary subtag.

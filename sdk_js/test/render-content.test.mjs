@@ -18,15 +18,16 @@ const created = [];
 const out = {
   createElement(tag) {
     created.push(tag);
-    return { tag, attrs: [], kids: [], setAttribute(k, v) { this.attrs.push([k, v]); }, appendChild(c) { this.kids.push(c); } };
+    return { tag, attrs: [], kids: [], setAttribute(k, v) { this.attrs.push([k, v]); }, append };
   },
-  createTextNode: (text) => ({ text }),
 };
+// ParentNode.append: a string becomes a text node.
+function append(c) { this.kids.push(typeof c == 'string' ? { text: c } : c); }
 const html = (n) => (n.text !== undefined ? n.text.replace(/</g, '&lt;')
   : n.tag ? `<${n.tag}${n.attrs.map(([k, v]) => ` ${k}="${v}"`).join('')}>${n.kids.map(html).join('')}</${n.tag}>`
     : n.kids.map(html).join(''));
 const render = (...kids) => {
-  const root = { kids: [], appendChild(c) { this.kids.push(c); } };
+  const root = { kids: [], append };
   copy(el('body', {}, ...kids), root, out);
   return html(root);
 };

@@ -32,7 +32,7 @@ export function safeUrl(u, img) {
 export function copy(from, to, doc) {
   for (var n = from.firstChild; n; n = n.nextSibling) {
     var tag = n.localName;
-    if (n.nodeType == 3) to.appendChild(doc.createTextNode(n.data));
+    if (n.nodeType == 3) to.append(n.data); // a text node of to's document
     if (n.nodeType != 1 || DROPPED.includes(' ' + tag + ' ')) continue;
     if (!ALLOWED.includes(' ' + tag + ' ')) {
       copy(n, to, doc);
@@ -52,7 +52,7 @@ export function copy(from, to, doc) {
       el.setAttribute('rel', 'noopener noreferrer');
     }
     copy(n, el, doc);
-    to.appendChild(el);
+    to.append(el);
   }
 }
 

@@ -67,7 +67,7 @@ export function runGuide(host, g, o) {
         var j = i + dir;
         j >= 0 && j < n ? go(j, dir) : stop('target_missing');
       })
-      .then(null, (e) => {
+      .catch((e) => {
         // Never into the host page; the core treats the guide as unshowable for this page view.
         o.log.error('rendering guide "' + g.key + '" failed', e);
         stop('target_missing');
