@@ -36,6 +36,6 @@ export var safe = (fn, log, what) =>
     try {
       return fn.apply(this, arguments);
     } catch (e) {
-      log.error((what || 'callback') + ' failed', e);
+      log.error(what + ' failed', e);
     }
   };

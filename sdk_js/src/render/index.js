@@ -23,6 +23,7 @@ import { CSS } from './css.js';
 import { runGuide } from './tour.js';
 import { runChecklist } from './checklist.js';
 import { runSurveyLazy } from './survey-lazy.js';
+import { h } from './ui.js';
 
 /** settings.theme keys; each sets the custom property --<first letter> (css.js). */
 var THEME = ['primary', 'text', 'background', 'radius', 'font'];
@@ -45,11 +46,10 @@ export function createRenderer(cfg) {
 
   /** The `<div data-shirube-root>` with its open shadow root and stylesheet. */
   var createHost = () => {
-    var el = document.createElement('div');
+    var el = h('div', { 'data-shirube-root': '' });
     var root = el.attachShadow({ mode: 'open' });
     var sheet = root.adoptedStyleSheets && new CSSStyleSheet();
     var doc;
-    el.setAttribute('data-shirube-root', '');
     // `all: initial` first (inherited fonts, colours, the popover's UA box... reset), then what the host needs.
     el.style.cssText = ('all:initial;display:block;position:fixed;top:0;left:0;width:0;height:0;pointer-events:none;z-index:' +
       cfg.zIndex).replace(/;|$/g, '!important;');
@@ -60,10 +60,7 @@ export function createRenderer(cfg) {
       (doc = new CSSStyleSheet()).replaceSync('[data-shirube-root]::backdrop{display:none!important}');
     } else {
       // Engines without constructable stylesheets: a <style>, accepted by a strict CSP via the nonce.
-      sheet = document.createElement('style');
-      if (cfg.nonce) sheet.setAttribute('nonce', cfg.nonce);
-      sheet.textContent = CSS;
-      root.append(sheet);
+      root.append(h('style', { nonce: cfg.nonce || null }, CSS));
     }
     if (el.showPopover) el.setAttribute('popover', 'manual');
     host = { el: el, root: root, doc: doc };
