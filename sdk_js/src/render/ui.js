@@ -131,9 +131,9 @@ export function anchor(d, ref, box, placement, also, lost) {
  * @returns {HTMLButtonElement}
  */
 export function beacon(d, root, g, i, el, label, lost, toggle) {
+  var open = false;
   var b = btn(d, 'hotspot', null, () => {
-    var open = b.getAttribute('aria-expanded') != 'true';
-    b.setAttribute('aria-expanded', open);
+    b.setAttribute('aria-expanded', (open = !open));
     toggle(open);
   }, label, { 'data-guide-key': g.key, 'data-step': i, 'aria-expanded': 'false' });
   var s = b.style;
