@@ -137,7 +137,12 @@ def main() -> int:
             bodies = [events_body(key, 50, i * 50) for i in range(2 * n + 10)]
             path = "/api/sdk/v1/events"
         app = create_app(Settings(database_url=url, environment="test", log_level="warning"))
-        loop = asyncio.new_event_loop()
+        try:  # the loop `shirube serve` runs (uvicorn --loop uvloop)
+            import uvloop
+
+            loop = uvloop.new_event_loop()
+        except ImportError:
+            loop = asyncio.new_event_loop()
         loop.run_until_complete(app.state.fast.start())  # what the lifespan does (PostgreSQL)
         it = iter(bodies * (1 if args.what == "events" else 3 * n + 10))
         for _ in range(10):

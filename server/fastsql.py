@@ -47,6 +47,9 @@ class FastSQL:
         self._loop_pool: Any = None
         self._loop_pool_loop: asyncio.AbstractEventLoop | None = None
         self._dollar: dict[str, str] = {}
+        # PostgreSQL: bootstrap's snapshot reads batched per loop iteration (created by
+        # server/delivery/bootstrap.py on first use).
+        self.snapshot_batcher: Any = None
         # SQLite: `fetchrow`'s own connection per thread (the event loop's, in practice).
         self._readers = threading.local()
         self._reader_conns: list[Any] = []
@@ -131,13 +134,24 @@ class FastSQL:
         pool = self._loop_pool
         if pool is None or self._loop_pool_loop is not asyncio.get_running_loop():
             return await self.read(_fetchrow, self.sql(sql), params)
+        row = await pool.fetchrow(self.dollar(sql), params)
+        return None if row is None else tuple(row)
+
+    def loop_pool(self) -> LoopPool | None:
+        """The event-loop pool, when `start` opened it on the running loop (PostgreSQL)."""
+        pool = self._loop_pool
+        if pool is None or self._loop_pool_loop is not asyncio.get_running_loop():
+            return None
+        return pool
+
+    def dollar(self, sql: str) -> str:
+        """`?` placeholders as asyncpg's $1, $2, …"""
         text = self._dollar.get(sql)
         if text is None:
             parts = sql.split("?")
             text = parts[0] + "".join(f"${i}{p}" for i, p in enumerate(parts[1:], 1))
             self._dollar[sql] = text
-        row = await pool.fetchrow(text, params)
-        return None if row is None else tuple(row)
+        return text
 
     def _sqlite_fetchrow(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """One row through this thread's own read connection: no pool checkout, no cursor

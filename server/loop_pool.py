@@ -35,9 +35,15 @@ class LoopPool:
         return self._open
 
     async def fetchrow(self, text: str, params: tuple[Any, ...]) -> Any:
+        return await self._run("fetchrow", text, params)
+
+    async def fetch(self, text: str, params: tuple[Any, ...]) -> Any:
+        return await self._run("fetch", text, params)
+
+    async def _run(self, method: str, text: str, params: tuple[Any, ...]) -> Any:
         conn = await self._acquire()
         try:
-            row = await conn.fetchrow(text, *params)
+            row = await getattr(conn, method)(text, *params)
         except BaseException as exc:
             import asyncpg
 

@@ -206,6 +206,7 @@ async def bootstrap(request: Request) -> Response:
         snapshot = await read_snapshot(fast, key, data.user_id, data.account_id, hint, now)
         if snapshot is None:
             raise ApiError(401, "unauthorized", "unknown publishable key")
+        now = snapshot.now or now  # a batched read counts events as of its own instant
         entry = cache.resolve(state.db, snapshot.environment_id, snapshot.version)
         if hint is not None and hint.segment_plan is None:
             await complete_snapshot(fast, snapshot, entry, data.user_id)

@@ -49,7 +49,7 @@ class _Window:
     urls: tuple[Any, ...] = ()  # its URL rules
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared and hashed by identity (one per entry)
 class CountPlan:
     """The (name, days) counts an environment's audiences read, as snapshot columns."""
 
@@ -83,19 +83,21 @@ class CountPlan:
             url="json_extract(v.properties, '$.url')" if sqlite else "v.properties->>'url'",
             uses=" OR ".join(uses), window=window)
 
+    def batch_columns(self) -> str:
+        """`columns(sqlite=False)` for the batched snapshot (PostgreSQL), whose rows carry
+        the environment (`e.id`) and the user (`r.uid`): only names and windows are
+        parameters (`shared_params`)."""
+        return self.columns(False).replace("v.environment_id = ? AND v.user_id = ?",
+                                           "v.environment_id = e.id AND v.user_id = r.uid")
+
+    def shared_params(self, fast: FastSQL, now: datetime) -> list[Any]:
+        """`params` without each window's environment and user (`batch_columns`)."""
+        return [p for w in self.windows for p in _own_params(w, fast, now)]
+
     def params(self, fast: FastSQL, environment_id: int, user_id: str,
                now: datetime) -> list[Any]:
-        out: list[Any] = []
-        for w in self.windows:
-            out += (environment_id, user_id)
-            if w.feature is None:
-                out += (w.name, w.name)
-            else:
-                out.append(w.feature)
-                out += w.names
-            if w.days is not None:
-                out.append(fast.ts(now - timedelta(days=w.days)))
-        return out
+        return [p for w in self.windows
+                for p in (environment_id, user_id, *_own_params(w, fast, now))]
 
     def read(self, values: Iterable[Any]) -> dict[tuple[str, int | None], int]:
         """The counts from the snapshot row's count columns."""
@@ -107,6 +109,14 @@ class CountPlan:
                 rows = orjson.loads(value) if isinstance(value, str | bytes) else value
                 counts[w.name, w.days] = total_uses(rows or (), w.urls)
         return counts
+
+
+def _own_params(w: _Window, fast: FastSQL, now: datetime) -> list[Any]:
+    """A window's parameters after its environment and user: names, then its start."""
+    own: list[Any] = [w.name, w.name] if w.feature is None else [w.feature, *w.names]
+    if w.days is not None:
+        own.append(fast.ts(now - timedelta(days=w.days)))
+    return own
 
 
 def count_plan(audiences: Iterable[Any], segments: SegmentPlan | None) -> CountPlan | None:

@@ -99,3 +99,65 @@ def test_a_new_event_changes_a_remembered_answer_at_once(
     now = datetime.now(UTC)
     assert sdk.send([_use("track", "u9", now, name="invited")]).json()["accepted"] == 1
     assert sdk.guide_keys("u9") == []
+
+
+def test_batched_snapshots_equal_single_ones(
+    factory: Any, env: Any, api: Api, sdk: SdkClient, client: Any
+) -> None:
+    """PostgreSQL: the bootstraps of one loop iteration share one statement
+    (`SnapshotBatcher`); each gets exactly the row a statement of its own reads."""
+    import asyncio
+
+    fast = client.app.state.fast
+    if fast.is_sqlite:
+        import pytest
+
+        pytest.skip("batching is PostgreSQL's (SQLite reads are in-process)")
+    r = api.post("/segments", json={"key": "inv", "name": "Inv", "kind": "rule",
+                                    "definition": {"event": "invited", "op": "count_gte",
+                                                   "value": 1, "within_days": 7}})
+    assert r.status_code == 201, r.text
+    factory.guides(env, {"key": "g", "name": "G", "type": "modal",
+                         "audience": {"segment": "inv", "op": "member"},
+                         "steps": [{"kind": "modal", "title": "Hi", "body": "x"}]})
+    now = datetime.now(UTC)
+    assert sdk.send([_use("track", "u1", now - timedelta(days=1), name="invited"),
+                     _use("guide_seen", "u2", now, guide="g")]).json()["accepted"] == 2
+    for user in ("u1", "u2", "u3"):
+        sdk.bootstrap(user, {"n": user})
+    entry = client.app.state.guide_cache.hint(sdk.key)
+    asks = [(sdk.key, "u1", None), (sdk.key, "u2", None), (sdk.key, "u3", "acme"),
+            ("pk_unknown", "u1", None), (sdk.key, "nobody", None)]
+
+    from server.fastsql import FastSQL
+
+    async def both() -> tuple[list[Any], list[Any], int]:
+        own = FastSQL(fast.engine)  # its event-loop pool on this loop, not the app's
+        await own.start()
+        try:
+            # One statement each (asyncpg, not batched): read_snapshot batches only when it
+            # sees the pool.
+            own.loop_pool = lambda: None  # type: ignore[method-assign]
+            single = [await read_snapshot(own, k, u, a, entry, now) for k, u, a in asks]
+            del own.loop_pool
+            calls = []
+            pool = own.loop_pool()
+            assert pool is not None
+            real = pool.fetch
+            pool.fetch = lambda *a: calls.append(1) or real(*a)  # type: ignore[method-assign]
+            batched = await asyncio.gather(*(read_snapshot(own, k, u, a, entry, now)
+                                             for k, u, a in asks))
+        finally:
+            await own.stop()
+        return single, batched, len(calls)
+
+    single, batched, statements = run(both())
+    assert statements == 1
+    assert single[3] is None and batched[3] is None
+    for one, many in zip(single, batched, strict=True):
+        if one is not None:
+            assert many is not None
+            assert many.fingerprint == one.fingerprint and many.counts == one.counts
+            assert (many.environment_id, many.version) == (one.environment_id, one.version)
+    assert single[0].counts == {("invited", 7): 1}
+    assert single[1].states and single[1].states[0][0] == "g"
