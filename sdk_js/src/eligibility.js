@@ -94,7 +94,7 @@ export function eligibleGuides(guides, local, ctx) {
 export function mergeState(local, guides) {
   local = local || {};
   var out = { g: { ...local.g }, t: [...(local.t || [])] };
-  (guides || []).forEach((g) => {
+  guides.forEach((g) => {
     var s = g.state || {};
     var l = out.g[g.key] || {};
     var m = (out.g[g.key] = { ...l });
