@@ -5,7 +5,7 @@
 // Output is deterministic (no timestamps, no absolute paths): rebuilding gives the same bytes.
 import { build, transform } from 'esbuild';
 import { minify } from 'terser';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +46,12 @@ const MANGLE = [
   'GUIDE_TARGET_MISSING', 'SURVEY_ANSWERED', 'FEATURE_USED',
 ];
 const mangleProps = new RegExp('^(' + MANGLE.join('|') + ')$');
-let mangleCache = {};
+// Which short name each of them gets: esbuild picks names no property left as is uses;
+// mangle-names.json hands those same names out among the MANGLE properties in the order
+// that gzips shirube.js best (found by SHIRUBE_MANGLE_SEARCH=<seconds> node build.mjs: swap
+// two, rebuild, keep if smaller). It applies only while it is a permutation of this build's
+// own names (so it can never collide); otherwise esbuild's names, with a warning.
+const NAMES = join(here, 'mangle-names.json');
 
 mkdirSync(out, { recursive: true });
 
@@ -60,35 +65,59 @@ const placeholder = {
 
 // esbuild bundles and minifies; terser then minifies the end-user bundle once more (its
 // compressor and mangler save ~4% gzip over esbuild's alone, and that bundle has a budget).
-// Its options are the safe defaults (no `unsafe*`), so the code means what esbuild's did.
-const result = await build({
-  plugins: process.env.SHIRUBE_RENDER_PLACEHOLDER ? [placeholder] : [],
-  absWorkingDir: here,
-  entryPoints: ['src/index.js'],
-  outfile: join(out, 'shirube.js'),
-  bundle: true,
-  format: 'iife',
-  minify: true,
-  target,
-  sourcemap: 'external',
-  sourceRoot: '',
-  legalComments: 'none',
-  logLevel: 'warning',
-  metafile: true,
-  write: false,
-  mangleProps,
-  mangleQuoted: false,
-  mangleCache,
-});
-mangleCache = result.mangleCache;
-const esb = Object.fromEntries(result.outputFiles.map((f) => [f.path.endsWith('.map') ? 'map' : 'js', f.text]));
-const min = await minify(esb.js, {
-  ecma: 2020,
-  compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true },
-  mangle: true,
-  format: { preamble: `/*! Shirube SDK ${pkg.version} | Apache-2.0 */`, wrap_func_args: false, ascii_only: true }, // ASCII, as esbuild's
-  sourceMap: { content: esb.map, filename: 'shirube.js', url: 'shirube.js.map' },
-});
+// Its options are the safe defaults plus two `unsafe*` ones that hold for this code: function
+// expressions that use neither `this` nor `arguments` become arrows (unsafe_arrows) and object
+// methods concise methods (unsafe_methods) — both only lose constructibility, and nothing in
+// the bundle (ours or Floating UI's) calls `new` on its own functions (~30 B less gzip).
+async function main(cache) {
+  const result = await build({
+    plugins: process.env.SHIRUBE_RENDER_PLACEHOLDER ? [placeholder] : [],
+    absWorkingDir: here,
+    entryPoints: ['src/index.js'],
+    outfile: join(out, 'shirube.js'),
+    bundle: true,
+    format: 'iife',
+    minify: true,
+    target,
+    sourcemap: 'external',
+    sourceRoot: '',
+    legalComments: 'none',
+    logLevel: 'warning',
+    metafile: true,
+    write: false,
+    mangleProps,
+    mangleQuoted: false,
+    mangleCache: { ...cache },
+  });
+  const esb = Object.fromEntries(result.outputFiles.map((f) => [f.path.endsWith('.map') ? 'map' : 'js', f.text]));
+  const min = await minify(esb.js, {
+    ecma: 2020,
+    compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true },
+    mangle: true,
+    format: { preamble: `/*! Shirube SDK ${pkg.version} | Apache-2.0 */`, wrap_func_args: false, ascii_only: true }, // ASCII, as esbuild's
+    sourceMap: { content: esb.map, filename: 'shirube.js', url: 'shirube.js.map' },
+  });
+  return { cache: result.mangleCache, min, gz: gzipSync(min.code + '\n', { level: 9 }).length };
+}
+const own = (await main({})).cache;
+const sorted = (o) => JSON.stringify([Object.keys(o).sort(), Object.values(o).sort()]);
+let names = existsSync(NAMES) ? JSON.parse(readFileSync(NAMES, 'utf8')) : {};
+if (sorted(names) != sorted(own)) {
+  if (!process.env.SHIRUBE_RENDER_PLACEHOLDER) console.warn('mangle-names.json does not fit these sources: esbuild\'s own names used');
+  names = own;
+}
+let { cache: mangleCache, min, gz } = await main(names);
+if (process.env.SHIRUBE_MANGLE_SEARCH) {
+  const keys = Object.keys(names).filter((k) => names[k]);
+  for (const end = Date.now() + 1000 * process.env.SHIRUBE_MANGLE_SEARCH; Date.now() < end;) {
+    const c = { ...names };
+    const [a, b] = [0, 1].map(() => keys[Math.floor(Math.random() * keys.length)]);
+    [c[a], c[b]] = [c[b], c[a]];
+    const r = await main(c);
+    if (r.gz < gz) ({ cache: mangleCache, min, gz } = r), (names = c);
+  }
+  writeFileSync(NAMES, JSON.stringify(names, Object.keys(names).sort(), 1) + '\n');
+}
 writeFileSync(join(out, 'shirube.js'), min.code + '\n');
 writeFileSync(join(out, 'shirube.js.map'), min.map);
 
