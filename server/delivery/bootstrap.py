@@ -91,11 +91,17 @@ class Snapshot:
     # Everything read about the user, as read (user, account, states, memberships, event
     # counts): equal fingerprints mean an equal snapshot, for the response memo.
     fingerprint: tuple[Any, ...] = ()
-    # The event counts read with it (server/delivery/counts.py) and the plan they follow.
-    counts: dict[tuple[str, int | None], int] | None = None
+    # The plan of the event counts read with it (server/delivery/counts.py), if any.
     count_plan: CountPlan | None = None
     # The instant it describes (its count windows end there): the request's "now".
     now: datetime | None = None
+
+    @property
+    def counts(self) -> dict[tuple[str, int | None], int] | None:
+        """The event counts by (name, days), parsed when asked (a remembered answer only
+        compares them as read): the count columns follow the memberships."""
+        plan = self.count_plan
+        return None if plan is None else plan.read(self.fingerprint[10:])
 
 
 async def read_snapshot(
@@ -167,7 +173,6 @@ def _snapshot(row: Any, plan: CountPlan | None, plan_env: int | None,
         states=states or [], members=found or [], fingerprint=row[2:], now=now,
     )
     if plan is not None and row[0] == plan_env:
-        snapshot.counts = plan.read(row[12:])
         snapshot.count_plan = plan
     return snapshot
 
