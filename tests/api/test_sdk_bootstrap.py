@@ -510,9 +510,12 @@ def test_a_returning_users_unchanged_request_is_answered_from_the_memo(sdk, fact
 def test_a_remembered_answer_ends_when_a_schedule_starts(sdk, factory, env):
     import time
 
-    start = datetime.now(UTC) + timedelta(seconds=1.5)
+    start = datetime.now(UTC) + timedelta(seconds=3)
     factory.guides(env, guide("soon", schedule={"start": start.isoformat()}), guide("now"))
     assert sdk.guide_keys() == ["now"]
     assert sdk.guide_keys() == ["now"]  # remembered, until the start
+    entry = sdk.client.app.state.guide_cache.hint(sdk.key)
+    [(_, until, _)] = entry.response_memo.values()
+    assert until == start
     time.sleep(max(0.0, (start - datetime.now(UTC)).total_seconds()) + 0.05)
     assert sdk.guide_keys() == ["now", "soon"]
