@@ -519,3 +519,17 @@ def test_a_remembered_answer_ends_when_a_schedule_starts(sdk, factory, env):
     assert until == start
     time.sleep(max(0.0, (start - datetime.now(UTC)).total_seconds()) + 0.05)
     assert sdk.guide_keys() == ["now", "soon"]
+
+
+def test_a_body_over_the_limits_is_refused_every_time(client, env):
+    """Bodies found within the limits are remembered (server/api/body.py); refused ones are
+    not, so the same bytes are refused again, and a good body stays good."""
+    key = env.environment.publishable_key
+    deep = (b'{"key":"%s","user":{"id":"u","traits":{"a":{"b":{"c":{"d":{"e":{"f":{"g":1}}}}}}}}}'
+            % key.encode())
+    good = b'{"key":"%s","user":{"id":"u","traits":{"a":1}}}' % key.encode()
+    headers = {"content-type": "text/plain", "origin": ORIGIN}
+    for _ in range(2):
+        r = client.post("/api/sdk/v1/bootstrap", content=deep, headers=headers)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "limit_exceeded"
+        assert client.post("/api/sdk/v1/bootstrap", content=good, headers=headers).status_code == 200
