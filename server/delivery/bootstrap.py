@@ -206,21 +206,29 @@ def _fail(futures: list[Any], exc: BaseException) -> None:
 
 
 class SnapshotBatcher:
-    """Bootstrap snapshots on PostgreSQL, one statement per loop iteration's worth.
+    """Bootstrap snapshots on PostgreSQL, batched: each statement reads every request
+    waiting for one.
 
     Under load the event loop starts many bootstraps per iteration; each used to cost a
     round trip of its own, and asyncpg's execute plus the backend's per-statement work were
     most of a returning user's bootstrap (profiled under wrk: the worker's largest own
-    cost). A request's read joins the pending list; the first schedules a flush for the
-    next iteration, which sends each group (same memberships column and count plan) as
-    ONE statement over `unnest` of the keys, users and accounts, and hands every request
-    its row. A failed statement fails every request of its group with the same error.
+    cost). A request's read joins the pending list. While fewer than IN_FLIGHT statements
+    are running, the pending list is sent on the next loop iteration; otherwise it keeps
+    growing until one finishes, and then all of it goes at once — so batches grow with
+    the load instead of queueing up as many small statements (which made the tail
+    latency grow with the queue). Each group (same memberships column and count plan) is
+    ONE statement over `unnest` of the keys, users and accounts; every request gets its
+    row. A failed statement fails every request of its group with the same error.
     """
+
+    #: Statements running at once (each takes everything pending when it starts).
+    IN_FLIGHT = 4
 
     def __init__(self, fast: FastSQL) -> None:
         self.fast = fast
         self._pending: dict[tuple[Any, ...], list[tuple[str, str, str | None, Any]]] = {}
         self._scheduled = False
+        self._running = 0
         self._tasks: set[Any] = set()
 
     async def read(self, key: str, user_id: str, account_id: str | None, members: bool,
@@ -231,20 +239,36 @@ class SnapshotBatcher:
         future = loop.create_future()
         self._pending.setdefault((members, plan, plan_env), []).append(
             (key, user_id, account_id, future))
-        if not self._scheduled:
+        self._schedule(loop)
+        return await future  # type: ignore[no-any-return]
+
+    def _schedule(self, loop: Any) -> None:
+        if not self._scheduled and self._running < self.IN_FLIGHT and self._pending:
             self._scheduled = True
             loop.call_soon(self._flush)
-        return await future  # type: ignore[no-any-return]
 
     def _flush(self) -> None:
         import asyncio
 
         self._scheduled = False
-        pending, self._pending = self._pending, {}
-        for group, items in pending.items():
-            task = asyncio.get_running_loop().create_task(self._send(group, items))
+        loop = asyncio.get_running_loop()
+        while self._pending and self._running < self.IN_FLIGHT:
+            group = next(iter(self._pending))
+            items = self._pending.pop(group)
+            self._running += 1
+            task = loop.create_task(self._send(group, items))
             self._tasks.add(task)  # a reference until done (the loop keeps only a weak one)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._done)
+
+    def _done(self, task: Any) -> None:
+        import asyncio
+
+        self._tasks.discard(task)
+        self._running -= 1
+        try:
+            self._schedule(asyncio.get_running_loop())
+        except RuntimeError:  # the loop is gone (shutdown)
+            pass
 
     async def _send(self, group: tuple[Any, ...],
                     items: list[tuple[str, str, str | None, Any]]) -> None:
