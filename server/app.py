@@ -7,6 +7,7 @@ Nothing is built at import time; everything hangs off `app.state`
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -65,6 +66,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await app.state.fast.start()  # PostgreSQL: the bootstrap's asyncpg pool
+        # Everything alive after start-up (modules, the app, compiled templates) is moved
+        # out of the collector's reach: measured under wrk on PostgreSQL, each full
+        # collection walked that heap for 63–79 ms with the event loop stopped (the
+        # bootstrap p99 was 70–95 ms at a 7–9 ms median); frozen, they take 4–8 ms
+        # (p99 15–16 ms). Objects made later are collected as usual. Not under tests,
+        # where one process starts many apps and freezing would keep each one's garbage.
+        if settings.environment != "test":
+            gc.collect()
+            gc.freeze()
         yield
         await app.state.fast.stop()
         # Commit what the intake writer holds, then close the pools.
