@@ -40,6 +40,15 @@ _FEATURE_COUNT = ("(SELECT count(*) FROM event v WHERE v.environment_id = ? AND 
 _WINDOW = " AND v.timestamp >= ?"
 
 
+_ENV: Any = object()  # parameter stand-ins (CountPlan._template)
+_USER: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Start:
+    days: int
+
+
 @dataclass(frozen=True, slots=True)
 class _Window:
     name: str
@@ -57,6 +66,7 @@ class CountPlan:
     _columns: dict[bool, str] = field(default_factory=dict)
     #: whole snapshot statements with these columns, by the reader's own key
     statements: dict[Any, str] = field(default_factory=dict)
+    _templates: dict[bool, list[Any]] = field(default_factory=dict)
 
     def columns(self, sqlite: bool) -> str:
         """`, (subquery), …` to append to the snapshot's select list."""
@@ -92,12 +102,41 @@ class CountPlan:
 
     def shared_params(self, fast: FastSQL, now: datetime) -> list[Any]:
         """`params` without each window's environment and user (`batch_columns`)."""
-        return [p for w in self.windows for p in _own_params(w, fast, now)]
+        return self._fill(self._template(False), fast, 0, "", now)
 
     def params(self, fast: FastSQL, environment_id: int, user_id: str,
                now: datetime) -> list[Any]:
-        return [p for w in self.windows
-                for p in (environment_id, user_id, *_own_params(w, fast, now))]
+        return self._fill(self._template(True), fast, environment_id, user_id, now)
+
+    def _template(self, per_user: bool) -> list[Any]:
+        """The parameters with stand-ins for the environment, the user and each window's
+        start (filled per request by `_fill`), built once."""
+        found = self._templates.get(per_user)
+        if found is None:
+            found = self._templates[per_user] = [
+                p for w in self.windows
+                for p in ((_ENV, _USER) if per_user else ())
+                + ((w.name, w.name) if w.feature is None else (w.feature, *w.names))
+                + (() if w.days is None else (_Start(w.days),))]
+        return found
+
+    @staticmethod
+    def _fill(template: list[Any], fast: FastSQL, environment_id: int, user_id: str,
+              now: datetime) -> list[Any]:
+        starts: dict[int, Any] = {}  # one timestamp per window length
+        out = []
+        for p in template:
+            if p is _ENV:
+                p = environment_id
+            elif p is _USER:
+                p = user_id
+            elif type(p) is _Start:
+                start = starts.get(p.days)
+                if start is None:
+                    start = starts[p.days] = fast.ts(now - timedelta(days=p.days))
+                p = start
+            out.append(p)
+        return out
 
     def read(self, values: Iterable[Any]) -> dict[tuple[str, int | None], int]:
         """The counts from the snapshot row's count columns."""
@@ -109,14 +148,6 @@ class CountPlan:
                 rows = orjson.loads(value) if isinstance(value, str | bytes) else value
                 counts[w.name, w.days] = total_uses(rows or (), w.urls)
         return counts
-
-
-def _own_params(w: _Window, fast: FastSQL, now: datetime) -> list[Any]:
-    """A window's parameters after its environment and user: names, then its start."""
-    own: list[Any] = [w.name, w.name] if w.feature is None else [w.feature, *w.names]
-    if w.days is not None:
-        own.append(fast.ts(now - timedelta(days=w.days)))
-    return own
 
 
 def count_plan(audiences: Iterable[Any], segments: SegmentPlan | None) -> CountPlan | None:
