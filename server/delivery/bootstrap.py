@@ -7,6 +7,7 @@ what the SDK sent) or a last-seen older than `last_seen_write_seconds`.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import Callable
@@ -46,26 +47,31 @@ SEL_ENVIRONMENT = "SELECT id, guides_version FROM environment WHERE publishable_
 # member of (a probe of the covering (environment_id, user_id, segment_key) index; read by
 # the segment plan, so that costs no statement of its own). Without segments that last
 # column is a constant: the subquery alone is half the statement's time on SQLite.
-_SNAPSHOT = (
-    "SELECT e.id, e.guides_version,"
+# The columns, `{user}` being where the user id comes from (a parameter, or the batch's
+# row), `{agg}` the dialect's JSON aggregate.
+_COLUMNS = (
+    "e.id, e.guides_version,"
     " u.external_id, u.traits, u.traits_hash, u.last_seen_at,"
     " a.external_id, a.traits, a.traits_hash, a.last_seen_at,"
     " (SELECT {agg}(s.guide_key, s.times_seen, s.last_seen_at, s.current_step,"
     " s.completed_at, s.dismissed_at, s.snoozed_until, s.holdout))"
-    " FROM guide_state s WHERE s.environment_id = e.id AND s.user_id = ?),"
+    " FROM guide_state s WHERE s.environment_id = e.id AND s.user_id = {user}),"
     " {members}"
+)
+_SNAPSHOT = (
+    "SELECT " + _COLUMNS.replace("{user}", "?") +
     " FROM environment e"
     " LEFT JOIN end_user u ON u.environment_id = e.id AND u.external_id = ?"
     " LEFT JOIN account a ON a.environment_id = e.id AND a.external_id = ?"
     " WHERE e.publishable_key = ?"
 )
 _MEMBERS = ("(SELECT {keys}(m.segment_key) FROM segment_member m"
-            " WHERE m.environment_id = e.id AND m.user_id = ?)")
+            " WHERE m.environment_id = e.id AND m.user_id = {user})")
 _NO_MEMBERS = "NULL"
 _SNAPSHOT_SQL = {
     (sqlite, members): _SNAPSHOT.format(
         agg="json_group_array(json_array" if sqlite else "json_agg(json_build_array",
-        members=_MEMBERS.format(keys="json_group_array" if sqlite else "json_agg")
+        members=_MEMBERS.format(keys="json_group_array" if sqlite else "json_agg", user="?")
         if members else _NO_MEMBERS)
     for sqlite in (True, False) for members in (True, False)
 }
@@ -180,20 +186,14 @@ def _snapshot(row: Any, plan: CountPlan | None, plan_env: int | None,
 # The snapshot for many requests at once (PostgreSQL): one row per (key, user, account)
 # of the arrays, in their order (`ord`), then the same columns as _SNAPSHOT.
 _BATCH = (
-    "SELECT r.ord, e.id, e.guides_version,"
-    " u.external_id, u.traits, u.traits_hash, u.last_seen_at,"
-    " a.external_id, a.traits, a.traits_hash, a.last_seen_at,"
-    " (SELECT json_agg(json_build_array(s.guide_key, s.times_seen, s.last_seen_at,"
-    " s.current_step, s.completed_at, s.dismissed_at, s.snoozed_until, s.holdout))"
-    " FROM guide_state s WHERE s.environment_id = e.id AND s.user_id = r.uid),"
-    " {members}{counts}"
+    "SELECT r.ord, " + _COLUMNS.replace("{user}", "r.uid").replace(
+        "{agg}", "json_agg(json_build_array") + "{counts}"
     " FROM unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS r(pk, uid, aid, ord)"
     " JOIN environment e ON e.publishable_key = r.pk"
     " LEFT JOIN end_user u ON u.environment_id = e.id AND u.external_id = r.uid"
     " LEFT JOIN account a ON a.environment_id = e.id AND a.external_id = r.aid"
 )
-_BATCH_MEMBERS = ("(SELECT json_agg(m.segment_key) FROM segment_member m"
-                  " WHERE m.environment_id = e.id AND m.user_id = r.uid)")
+_BATCH_MEMBERS = _MEMBERS.format(keys="json_agg", user="r.uid")
 
 
 def _fail(futures: list[Any], exc: BaseException) -> None:
@@ -235,8 +235,6 @@ class SnapshotBatcher:
 
     async def read(self, key: str, user_id: str, account_id: str | None, members: bool,
                    plan: CountPlan | None, plan_env: int | None) -> Snapshot | None:
-        import asyncio
-
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._pending.setdefault((members, plan, plan_env), []).append(
@@ -250,8 +248,6 @@ class SnapshotBatcher:
             loop.call_soon(self._flush)
 
     def _flush(self) -> None:
-        import asyncio
-
         self._scheduled = False
         loop = asyncio.get_running_loop()
         while self._pending and self._running < self.IN_FLIGHT:
@@ -263,8 +259,6 @@ class SnapshotBatcher:
             task.add_done_callback(self._done)
 
     def _done(self, task: Any) -> None:
-        import asyncio
-
         self._tasks.discard(task)
         self._running -= 1
         try:
