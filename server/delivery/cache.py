@@ -207,7 +207,7 @@ class GuideCache:
     def __init__(self) -> None:
         self._entries: dict[int, EnvironmentEntry] = {}
         # publishable key -> the entry it last resolved to: a hint for what the next
-        # bootstrap with that key should read (`reads_members`), never for what it answers.
+        # bootstrap with that key should read (`hint`), never for what it answers.
         self._by_key: dict[str, EnvironmentEntry] = {}
 
     def hint(self, publishable_key: str) -> EnvironmentEntry | None:
