@@ -21,6 +21,14 @@ async def read_json(
 
     `headers`: the request's headers as `raw_headers(scope)` gives them, when the caller
     already has them."""
+    return parse_json(await read_body(request, limit=limit, headers=headers), check=check)
+
+
+async def read_body(
+    request: Request, *, limit: int, headers: dict[bytes, bytes] | None = None,
+) -> bytes:
+    """The body's bytes, after the content-type and size checks of `read_json` (415, 413,
+    400 for an empty body)."""
     if headers is None:
         headers = raw_headers(request.scope)
     ctype = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
@@ -49,9 +57,15 @@ async def read_json(
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
-    body = b"".join(chunks)
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if not body:
         raise ApiError(400, "bad_request", "empty body: send a JSON object")
+    return body
+
+
+def parse_json(body: bytes, *, check: bool = True) -> Any:
+    """`body` parsed (400 malformed_json) and, with `check`, within the JSON limits
+    (400 limit_exceeded)."""
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -61,7 +75,7 @@ async def read_json(
             check_json(data, depth=-2)  # envelope + event/user objects add two levels
         except JsonLimitError as exc:
             raise ApiError(400, "limit_exceeded", str(exc)) from None
-        if len(body) <= _REMEMBER_MAX_BYTES:
+        if len(body) <= REMEMBER_MAX_BYTES:
             if len(_WITHIN_LIMITS) >= _REMEMBER_MAX:
                 _WITHIN_LIMITS.clear()
             _WITHIN_LIMITS[body] = None
@@ -74,7 +88,7 @@ async def read_json(
 # ~8). Small bodies only; the set is emptied when full.
 _WITHIN_LIMITS: dict[bytes, None] = {}
 _REMEMBER_MAX = 10_000
-_REMEMBER_MAX_BYTES = 2048
+REMEMBER_MAX_BYTES = 2048
 
 
 def raw_headers(scope: Any) -> dict[bytes, bytes]:

@@ -75,6 +75,13 @@ _SNAPSHOT_SQL = {
         if members else _NO_MEMBERS)
     for sqlite in (True, False) for members in (True, False)
 }
+# SQLite: the same statements with numbered parameters, each value bound once: ?1 the
+# user, ?2 the account, ?3 the publishable key (and ?4… a count plan's window starts).
+_SQLITE_SNAPSHOT = {
+    members: _SNAPSHOT_SQL[True, members].replace("?", "{}").format(
+        *(("?1", "?1") if members else ("?1",)), "?1", "?2", "?3")
+    for members in (True, False)
+}
 _SEL_MEMBERS = {
     sqlite: ("SELECT {keys}(segment_key) FROM segment_member"
              " WHERE environment_id = ? AND user_id = ?").format(
@@ -83,24 +90,63 @@ _SEL_MEMBERS = {
 }
 
 
-@dataclass(slots=True)
-class Snapshot:
-    """The rows of one bootstrap, read by `read_snapshot`."""
+_UNREAD: Any = object()  # Snapshot: a JSON column not parsed yet
 
-    environment_id: int
-    version: int
-    user: tuple[Any, ...] | None  # (traits, traits_hash, last_seen_at), None: new user
-    account: tuple[Any, ...] | None
-    states: list[Any]  # [guide_key, times_seen, last_seen_at, step, completed, dismissed,
-    #                    snoozed_until, holdout] per guide the user has a state for
-    members: list[str]  # segment_member keys of this user (materialised memberships)
-    # Everything read about the user, as read (user, account, states, memberships, event
-    # counts): equal fingerprints mean an equal snapshot, for the response memo.
-    fingerprint: tuple[Any, ...] = ()
-    # The plan of the event counts read with it (server/delivery/counts.py), if any.
-    count_plan: CountPlan | None = None
-    # The instant it describes (its count windows end there): the request's "now".
-    now: datetime | None = None
+
+def _json_list(value: Any) -> list[Any]:
+    """A JSON-array column as a list (SQLite gives text, asyncpg text or a list)."""
+    if isinstance(value, str | bytes):
+        return orjson.loads(value) if value != "[]" else []
+    return value or []
+
+
+class Snapshot:
+    """The rows of one bootstrap, read by `read_snapshot`.
+
+    `states` and `members` are parsed from the row when first asked: a remembered answer
+    (`memoised_response`) compares the row as read and never needs them."""
+
+    __slots__ = ("environment_id", "version", "user", "account", "fingerprint", "count_plan",
+                 "now", "_states", "_members")
+
+    def __init__(
+        self, *, environment_id: int, version: int, user: tuple[Any, ...] | None,
+        account: tuple[Any, ...] | None, fingerprint: tuple[Any, ...] = (),
+        states: list[Any] | None = None, members: list[str] | None = None,
+        count_plan: CountPlan | None = None, now: datetime | None = None,
+    ) -> None:
+        self.environment_id = environment_id
+        self.version = version
+        self.user = user  # (traits, traits_hash, last_seen_at), None: new user
+        self.account = account
+        # Everything read about the user, as read (user, account, states, memberships,
+        # event counts): equal fingerprints mean an equal snapshot, for the response memo.
+        self.fingerprint = fingerprint
+        # The plan of the event counts read with it (server/delivery/counts.py), if any.
+        self.count_plan = count_plan
+        # The instant it describes (its count windows end there): the request's "now".
+        self.now = now
+        self._states = _UNREAD if states is None else states
+        self._members = _UNREAD if members is None else members
+
+    @property
+    def states(self) -> list[Any]:
+        """[guide_key, times_seen, last_seen_at, step, completed, dismissed, snoozed_until,
+        holdout] per guide the user has a state for (the row's 11th column)."""
+        if self._states is _UNREAD:
+            self._states = _json_list(self.fingerprint[8])
+        return self._states  # type: ignore[no-any-return]
+
+    @property
+    def members(self) -> list[str]:
+        """The segment_member keys of this user (materialised memberships; 12th column)."""
+        if self._members is _UNREAD:
+            self._members = _json_list(self.fingerprint[9])
+        return self._members  # type: ignore[no-any-return]
+
+    @members.setter
+    def members(self, value: list[str]) -> None:
+        self._members = value
 
     @property
     def counts(self) -> dict[tuple[str, int | None], int] | None:
@@ -141,6 +187,21 @@ async def _read_one(fast: FastSQL, publishable_key: str, user_id: str, account_i
                     members: bool, plan: CountPlan | None, plan_env: int | None,
                     now: datetime) -> Snapshot | None:
     """One request's snapshot in a statement of its own."""
+    if fast.is_sqlite:
+        columns = None if plan is None else plan.sqlite_columns()
+        if plan is None or columns is not None:
+            if columns is None:
+                sql = _SQLITE_SNAPSHOT[members]
+                row = await fast.fetchrow(sql, (user_id, account_id, publishable_key))
+            else:
+                assert plan is not None
+                sql = plan.statements.get(members)
+                if sql is None:
+                    sql = plan.statements[members] = _SQLITE_SNAPSHOT[members].replace(
+                        " FROM environment e", columns + " FROM environment e", 1)
+                row = await fast.fetchrow(
+                    sql, (user_id, account_id, publishable_key, *plan.sqlite_starts(now)))
+            return None if row is None else _snapshot(row, plan, plan_env, now)
     params: tuple[Any, ...] | list[Any] = (
         (user_id, user_id, user_id, account_id, publishable_key) if members
         else (user_id, user_id, account_id, publishable_key))
@@ -167,16 +228,11 @@ def _snapshot(row: Any, plan: CountPlan | None, plan_env: int | None,
               now: datetime) -> Snapshot:
     """A snapshot row (see _SNAPSHOT) as a Snapshot; its counts when `plan` is the one the
     statement counted for (`plan_env`'s)."""
-    states, found = row[10], row[11]
-    if isinstance(states, str | bytes):
-        states = orjson.loads(states) if states != "[]" else None
-    if isinstance(found, str | bytes):
-        found = orjson.loads(found) if found != "[]" else None
     snapshot = Snapshot(
         environment_id=row[0], version=row[1],
         user=None if row[2] is None else row[3:6],
         account=None if row[6] is None else row[7:10],
-        states=states or [], members=found or [], fingerprint=row[2:], now=now,
+        fingerprint=row[2:], now=now,
     )
     if plan is not None and row[0] == plan_env:
         snapshot.count_plan = plan
@@ -313,10 +369,7 @@ async def complete_snapshot(
     if entry.segment_plan is None:
         return
     row = await fast.fetchrow(_SEL_MEMBERS[fast.is_sqlite], (entry.environment_id, user_id))
-    members = row[0] if row else None
-    if isinstance(members, str | bytes):
-        members = orjson.loads(members)
-    snapshot.members = members or []
+    snapshot.members = _json_list(row[0] if row else None)
     fp = snapshot.fingerprint  # memberships are its 10th value (row[11])
     snapshot.fingerprint = (*fp[:9], row[0] if row else None, *fp[10:])
 

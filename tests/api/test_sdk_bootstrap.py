@@ -533,3 +533,25 @@ def test_a_body_over_the_limits_is_refused_every_time(client, env):
         r = client.post("/api/sdk/v1/bootstrap", content=deep, headers=headers)
         assert r.status_code == 400 and r.json()["error"]["code"] == "limit_exceeded"
         assert client.post("/api/sdk/v1/bootstrap", content=good, headers=headers).status_code == 200
+
+
+def test_a_remembered_body_still_yields_to_the_key_header(client, env):
+    """Parsed bodies are remembered by their bytes (server/api/sdk.py `_parse_request`); a
+    key header, which wins over the body's key, is read on every request."""
+    import server.api.sdk as sdk_api
+
+    key = env.environment.publishable_key
+    body = b'{"key":"%s","user":{"id":"u-parsed","traits":{"plan":"pro"}}}' % key.encode()
+    headers = {"content-type": "text/plain", "origin": ORIGIN}
+    for _ in range(2):
+        assert client.post("/api/sdk/v1/bootstrap", content=body, headers=headers).status_code == 200
+    remembered = sdk_api._PARSED[body]
+    assert remembered[0] == key and remembered[1].user_traits == {"plan": "pro"}
+    r = client.post("/api/sdk/v1/bootstrap", content=body,
+                    headers={**headers, "x-shirube-key": "pk_someone_else"})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    assert sdk_api._PARSED[body] is remembered  # the header's answer is not remembered
+    wrong = b'{"key":"%s","user":{"traits":{}}}' % key.encode()  # no user id
+    for _ in range(2):  # refused bodies are parsed (and refused) every time
+        r = client.post("/api/sdk/v1/bootstrap", content=wrong, headers=headers)
+        assert r.status_code == 422 and wrong not in sdk_api._PARSED

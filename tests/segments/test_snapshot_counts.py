@@ -6,10 +6,12 @@ And a new event changes a remembered answer at once."""
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.delivery.bootstrap import _event_counter, read_snapshot
+from server.fastsql import FastSQL
 from server.segments.delivery import _count_uses
 from server.targeting.context import EvalContext
 from tests.api.sdkclient import SdkClient
@@ -161,3 +163,45 @@ def test_batched_snapshots_equal_single_ones(
             assert (many.environment_id, many.version) == (one.environment_id, one.version)
     assert single[0].counts == {("invited", 7): 1}
     assert single[1].states and single[1].states[0][0] == "g"
+
+
+def test_names_with_quotes_count_and_window_starts_match_the_stored_format(
+    factory: Any, env: Any, sdk: SdkClient, client: Any
+) -> None:
+    """SQLite's snapshot binds the user and each window start once (numbered parameters)
+    and writes names as SQL literals: a quote in a name stays a quote. The starts are
+    built from a cached date and the request's time of day: equal to `FastSQL.ts`."""
+    import random
+
+    name = "it's \"done\" -- ok"
+    factory.guides(env, {
+        "key": "g", "name": "G", "type": "modal",
+        "audience": {"event": name, "op": "count_gte", "value": 2, "within_days": 7},
+        "steps": [{"kind": "modal", "title": "Hi", "body": "x"}]})
+    now = datetime.now(UTC)
+    assert sdk.send([_use("track", "q1", now - timedelta(days=1), name=name),
+                     _use("track", "q1", now - timedelta(days=2), name=name),
+                     _use("track", "q1", now - timedelta(days=8), name=name),
+                     _use("track", "q1", now - timedelta(days=1), name="its")]).json()["accepted"] == 4
+    assert sdk.guide_keys("q1") == ["g"]
+    fast, cache = client.app.state.fast, client.app.state.guide_cache
+    entry = cache.hint(sdk.key)
+    snap = run(read_snapshot(fast, sdk.key, "q1", None, entry, now))
+    assert snap is not None and snap.counts == {(name, 7): 2}
+    plan = entry.count_plan
+    if fast.is_sqlite:
+        assert "?4" in (plan.sqlite_columns() or "")
+    rng = random.Random(7)
+    sqlite_format = SimpleNamespace(is_sqlite=True)  # FastSQL.ts as SQLite stores it
+    for _ in range(500):
+        at = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.random() * 3e8)
+        assert plan.sqlite_starts(at) == tuple(
+            FastSQL.ts(sqlite_format, at - timedelta(days=d)) for d in plan.lengths())  # type: ignore[arg-type]
+
+
+def test_a_name_no_literal_can_carry_leaves_the_numbered_statement() -> None:
+    from server.delivery.counts import CountPlan, _Window
+
+    assert CountPlan((_Window("a\x00b", 7, None),)).sqlite_columns() is None
+    columns = CountPlan((_Window("o'k", 7, None), _Window("x", None, None))).sqlite_columns()
+    assert columns is not None and "'o''k'" in columns and "?4" in columns and "?5" not in columns
