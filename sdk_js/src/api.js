@@ -2,7 +2,7 @@
 // Every entry point is wrapped: nothing the SDK does may throw into the host page.
 
 // First: the bundle then starts with Floating UI and keeps our code in one run (~190 B less gzip).
-import { createRenderer } from './render/index.js';
+import { createRenderer, warmFonts } from './render/index.js';
 import { backoff, classify } from './backoff.js';
 import { createDisposer } from './disposer.js';
 import { createEngine } from './engine.js';
@@ -89,6 +89,7 @@ export function createShirube(opts) {
         d.setTimeout(() => seq == bootSeq && boot(attempt + 1, seq), wait);
       } else log.error('bootstrap failed with HTTP ' + r.status, r.data);
     }, log, 'bootstrap'));
+    setTimeout(warmFonts); // while the request is out, in a task of its own
   }
 
   var api = {
