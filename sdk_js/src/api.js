@@ -89,9 +89,6 @@ export function createShirube(opts) {
         d.setTimeout(() => seq == bootSeq && boot(attempt + 1, seq), wait);
       } else log.error('bootstrap failed with HTTP ' + r.status, r.data);
     }, log, 'bootstrap'));
-    // While the request is out, in this task: a task of its own started up to ~6 ms later and
-    // then sometimes held up a fast response.
-    warmFonts();
   }
 
   var api = {
@@ -139,6 +136,10 @@ export function createShirube(opts) {
       d.listen(window, 'online', () => transport.flush(true));
       log(30, host, o.key); // init
       pageView();
+      // The card's fonts, in a task of its own before the one that sends /bootstrap: it never
+      // holds up the response (it did, run after the request, when the server answered fast),
+      // nor makes that task longer.
+      setTimeout(warmFonts);
       scheduleBoot();
     },
     /** identify(userId, traits, {signature}) */

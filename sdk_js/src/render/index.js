@@ -26,9 +26,9 @@ import { runSurveyLazy } from './survey-lazy.js';
 import { h } from './ui.js';
 
 /**
- * Called while the bootstrap request is out: looks up the card's fonts (system-ui at the
+ * Called at init, before the bootstrap request: looks up the card's fonts (system-ui at the
  * sizes css.js uses) through a canvas, so the first card's layout finds them in the font
- * cache (on Linux each lookup is an IPC to the browser: ~5-10 ms in the first layout).
+ * cache (on Linux each lookup is an IPC to the browser: 3-10 ms cold).
  */
 export var warmFonts = () => {
   try {
