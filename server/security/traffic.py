@@ -33,20 +33,21 @@ class SignedTrafficCounter:
     def __init__(self, engine: sa.Engine, *, flush_seconds: float = FLUSH_SECONDS) -> None:
         self.engine = engine
         self.flush_seconds = flush_seconds
-        self._counts: defaultdict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+        self._counts: defaultdict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
         self._lock = threading.Lock()
         self._last_flush = time.monotonic()
 
     def record(self, environment_id: int, signed: bool, day: date) -> None:
         """Count one bootstrap; flushes when the last flush is older than flush_seconds."""
         with self._lock:
-            if time.monotonic() - self._last_flush >= self.flush_seconds:
-                due, self._last_flush = True, time.monotonic()
-            else:
-                due = False
-            cell = self._counts[(environment_id, day.isoformat())]
+            now = time.monotonic()
+            due = now - self._last_flush >= self.flush_seconds
+            if due:
+                self._last_flush = now
+            cell = self._counts[(environment_id, day)]  # the day formatted at flush
             cell[0] += 1
-            cell[1] += int(signed)
+            if signed:
+                cell[1] += 1
         if due:
             # Off the event loop: the request never waits for the write.
             threading.Thread(target=self._flush_quietly, daemon=True).start()
@@ -65,7 +66,7 @@ class SignedTrafficCounter:
         if not pending:
             return
         insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        rows = [{"environment_id": env, "day": day, "total": t, "signed": s}
+        rows = [{"environment_id": env, "day": day.isoformat(), "total": t, "signed": s}
                 for (env, day), (t, s) in pending.items()]
         stmt = insert(_TABLE).values(rows)
         stmt = stmt.on_conflict_do_update(
