@@ -24,7 +24,7 @@ var PUBLIC_EVENTS = ['guide:shown', 'guide:completed', 'guide:dismissed', 'step:
  */
 export function createShirube(opts) {
   var log = createLog();
-  var cfg, user, account, d, transport, engine, bootTimer, drainTimer, ready;
+  var cfg, user, account, d, transport, engine, bootTimer, drainTimer, ready, first, routing;
   var pending = []; // events made before we know the user (or before init)
   var shows = []; // show() before init (then the engine keeps them until its bootstrap)
   var listeners = {};
@@ -48,8 +48,14 @@ export function createShirube(opts) {
     });
     soon();
   }
-  // Stamped a tick later, so init/identify/group replayed in one go all apply.
-  var soon = () => d && !drainTimer && (drainTimer = d.setTimeout(safe(drain, log, 'queue'), 0));
+  /**
+   * `fn` in a task after the page's next frame (a hidden page has none: once it is shown).
+   * What can wait goes there: the frame the page is busy with (its load, an app's own render
+   * after a click or a route change) gets none of our work added to it.
+   */
+  var later = (fn) => requestAnimationFrame(() => d.setTimeout(fn, 0));
+  // Stored after the frame (ids and timestamps are fixed already); pagehide drains at once.
+  var soon = () => d && !drainTimer && (drainTimer = 1, later(safe(drain, log, 'queue')));
   function drain() {
     drainTimer = 0;
     if (!transport || !user || !pending.length) return;
@@ -62,7 +68,7 @@ export function createShirube(opts) {
     if (!cfg || !user || ext) return;
     clearTimeout(bootTimer);
     // init + identify + group in one go make one request (and reset() may come first).
-    bootTimer = d.setTimeout(safe(() => user && boot(0, ++bootSeq), log, 'bootstrap'), 0);
+    bootTimer = d.setTimeout(safe(() => user && !ext && boot(0, ++bootSeq), log, 'bootstrap'), 0);
   }
 
   function boot(attempt, seq) {
@@ -75,7 +81,7 @@ export function createShirube(opts) {
       account: account || undefined,
     };
     log(26, u.id); // bootstrap for user
-    transport.post('/api/sdk/v1/bootstrap', JSON.stringify(body)).then(safe((r) => {
+    transport.post('/api/sdk/v1/bootstrap', JSON.stringify(body)).then((r) => first.then(() => r)).then(safe((r) => {
       if (seq != bootSeq || d.disposed) return; // superseded by a newer identify/group/reset
       var c = classify(r.status);
       if (c == 'ok') {
@@ -106,7 +112,6 @@ export function createShirube(opts) {
       cfg = o;
       if (o.debug) log.on(host, o.nonce);
       d = createDisposer();
-      ext = extension(host, { key: o.key, nonce: o.nonce, log: log, render: createRenderer });
       var local = createStore(webStorage('localStorage'));
       transport = createTransport({ host: host, key: o.key, log: log, disposer: d, store: local, tab: uuidv7() });
       feats = createFeatures({ disposer: d, send: send, log: log });
@@ -123,10 +128,12 @@ export function createShirube(opts) {
       shows.forEach(engine.show);
       createRouter({
         disposer: d, // polls every second
+        // The page_view at once; the reaction after the app has rendered its new route, two
+        // frames on (a hash link's hashchange, where apps render, may come a frame after popstate).
         onChange: safe((href) => {
           log(29, href);
           pageView();
-          engine.route();
+          routing || (routing = later(() => later(safe(() => (routing = 0, engine.route()), log, 'route'))));
         }, log, 'route'),
       });
       // Leaving: what was just tracked is still in memory; store it, then beacon.
@@ -136,10 +143,14 @@ export function createShirube(opts) {
       d.listen(window, 'online', () => transport.flush(true));
       log(30, host, o.key); // init
       pageView();
-      // The card's fonts, in a task of its own before the one that sends /bootstrap: it never
-      // holds up the response (it did, run after the request, when the server answered fast),
-      // nor makes that task longer.
-      setTimeout(warmFonts);
+      // Init itself reads no storage. The bootstrap answer is used only once the page has had a
+      // frame since init (a page still loading is in long frames of its own: parser, its
+      // scripts, its first layout; the first guide then renders in a task after that frame).
+      // Builder/preview mode (the URL or sessionStorage, whose first read may wait on the
+      // browser) and the card's fonts: in a task of their own before the one that sends
+      // /bootstrap, which is not sent in that mode.
+      first = new Promise(later);
+      setTimeout(() => (warmFonts(), (ext = extension(host, { key: o.key, nonce: o.nonce, log: log, render: createRenderer }))));
       scheduleBoot();
     },
     /** identify(userId, traits, {signature}) */

@@ -38,12 +38,14 @@ export function createStore(backend) {
   };
 }
 
-/** The page's storage of that name, or null when access throws (sandboxed iframes). */
+/**
+ * The page's storage of that name, or null when access throws (sandboxed iframes, storage
+ * blocked). Nothing is read yet: the first read may wait on the browser (it loads the whole
+ * area), and storage is not needed while the page loads.
+ */
 export var webStorage = (name) => {
   try {
-    var s = window[name];
-    s.getItem('shirube');
-    return s;
+    return window[name];
   } catch (e) {
     return null;
   }

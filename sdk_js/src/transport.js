@@ -132,8 +132,9 @@ export function createTransport(o) {
     });
   }
 
-  // Events left by an earlier page (or a closed tab) go out soon after load.
-  if (q.length()) schedule(EVERY);
+  // Events left by an earlier page (or a closed tab) go out soon after load (looked for
+  // then: no storage read while the page loads).
+  schedule(EVERY);
 
   return { post: post, enqueue: enqueue, flush: flush, beacon: beacon, length: () => q.length() };
 }

@@ -231,3 +231,17 @@ test('track() is passed to open guides, and ticked checklist items are remembere
   next.e.load({ guides: [cl], settings }, 'u1', ['en']);
   assert.deepEqual(next.r().shown[0].o.done, [2, 0]);
 });
+
+test('a route change leaves an open checklist mounted, whatever its items\' urls', () => {
+  const { e, r, env } = setup({ href: 'https://app.example/app/reports' });
+  const at = (v) => ({ url: { match: 'prefix', value: v } });
+  const cl = guide('cl', { type: 'checklist', interrupt: false, steps: [at('/app/reports'), at('/app/settings')] });
+  e.load({ guides: [cl], settings }, 'u1', ['en']);
+  const c = r().shown[0];
+  c.o.emit('guide_seen', { step: 0 });
+  env.href = 'https://app.example/app/settings';
+  e.route();
+  assert.equal(c.destroyed, false);
+  assert.deepEqual(e.state().active, ['cl']);
+  assert.equal(r().shown.length, 1, 'not rendered again');
+});
