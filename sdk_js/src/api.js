@@ -148,9 +148,11 @@ export function createShirube(opts) {
       // scripts, its first layout; the first guide then renders in a task after that frame).
       // Builder/preview mode (the URL or sessionStorage, whose first read may wait on the
       // browser) and the card's fonts: in a task of their own before the one that sends
-      // /bootstrap, which is not sent in that mode.
+      // /bootstrap, which is not sent in that mode; on a page still parsing (in its long
+      // frames) after that frame instead, and an answer to a bootstrap sent meanwhile is dropped.
+      var warm = () => (warmFonts(), (ext = extension(host, { key: o.key, nonce: o.nonce, log: log, render: createRenderer })) && bootSeq++);
       first = new Promise(later);
-      setTimeout(() => (warmFonts(), (ext = extension(host, { key: o.key, nonce: o.nonce, log: log, render: createRenderer }))));
+      document.readyState == 'loading' ? first.then(warm) : setTimeout(warm);
       scheduleBoot();
     },
     /** identify(userId, traits, {signature}) */

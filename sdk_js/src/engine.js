@@ -215,15 +215,15 @@ export function createEngine(o) {
     },
     /**
      * The URL changed (SPA navigation): pause guides whose step is not on this page, re-arm
-     * triggers. Everything else on screen stays mounted; a checklist always (its step() counts
-     * ticked items, and its items' urls say where they are done, not where it shows).
+     * triggers. Everything else on screen stays mounted; a checklist always (its step() is -1:
+     * its items' urls say where they are done, not where it shows).
      */
     route: () => {
       missing = {};
       for (var k in active) {
         var a = active[k];
         var i = a.ctrl ? a.ctrl.step() : 0; // every controller has step()
-        var s = a.guide.type != 'checklist' && a.guide.steps[i];
+        var s = a.guide.steps[i]; // none for a checklist (-1)
         if (s && s.url && !matchUrl(s.url, o.href(), onError)) {
           delete active[k];
           a.ctrl.destroy();

@@ -39,14 +39,12 @@ export function createStore(backend) {
 }
 
 /**
- * The page's storage of that name, or null when access throws (sandboxed iframes, storage
+ * The page's storage of that name, or undefined when access throws (sandboxed iframes, storage
  * blocked). Nothing is read yet: the first read may wait on the browser (it loads the whole
  * area), and storage is not needed while the page loads.
  */
 export var webStorage = (name) => {
   try {
     return window[name];
-  } catch (e) {
-    return null;
-  }
+  } catch (e) { /* blocked: none */ }
 };

@@ -70,7 +70,7 @@ export function runChecklist(host, g, o) {
   o.done.forEach((i) => tick(i, 1));
   return {
     destroy: () => end(),
-    step: () => n - left,
+    step: () => -1, // on no one step: the core keeps it on every page (its items' urls say where they are done)
     /** A tracked event happened: ticks the items whose complete_event is `name`. */
     notify: (name) => items.forEach((it, i) => it.complete_event == name && tick(i)), // name: never empty (track())
   };
