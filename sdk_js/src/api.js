@@ -49,11 +49,17 @@ export function createShirube(opts) {
     soon();
   }
   /**
-   * `fn` in a task after the page's next frame (a hidden page has none: once it is shown).
-   * What can wait goes there: the frame the page is busy with (its load, an app's own render
-   * after a click or a route change) gets none of our work added to it.
+   * `fn` in a task after the page's next frame, or after 250 ms if no frame came (a hidden
+   * page has none: its events must still reach storage, whatever happens to the tab). What
+   * can wait goes there: the frame the page is busy with (its load, an app's own render
+   * after a click or a route change) gets none of our work added to it. Truthy.
    */
-  var later = (fn) => requestAnimationFrame(() => d.setTimeout(fn, 0));
+  var later = (fn) => {
+    var done;
+    var go = () => done || ((done = 1), fn());
+    requestAnimationFrame(() => d.setTimeout(go, 0));
+    return d.setTimeout(go, 250);
+  };
   // Stored after the frame (ids and timestamps are fixed already); pagehide drains at once.
   var soon = () => d && !drainTimer && (drainTimer = 1, later(safe(drain, log, 'queue')));
   function drain() {

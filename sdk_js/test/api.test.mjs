@@ -92,6 +92,25 @@ test('each SPA navigation sends one page_view', async () => {
   ]);
 });
 
+test('with no frames (a hidden page) events still reach storage within 250 ms', async () => {
+  const sh = window.shirube;
+  await sh._debug.flush();
+  await tick(300); // drains scheduled by earlier tests have run
+  const stored = () => [...localStorage.m.values()].some((v) => String(v).includes('while_hidden'));
+  const raf = globalThis.requestAnimationFrame;
+  globalThis.requestAnimationFrame = () => 0; // a hidden page: frames never come
+  try {
+    sh.track('while_hidden');
+    await tick(50);
+    assert.equal(stored(), false, 'waits for a frame first');
+    await tick(300);
+    assert.equal(stored(), true, 'stored after 250 ms without one');
+  } finally {
+    globalThis.requestAnimationFrame = raf;
+  }
+  await sh._debug.flush();
+});
+
 test('public entry points and listeners never throw into the page', () => {
   const sh = window.shirube;
   assert.doesNotThrow(() => sh('no_such_method'));
