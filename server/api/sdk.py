@@ -32,7 +32,7 @@ from ..errors import ApiError, error_body, validation_details
 from ..ingest.events import IdStr
 from ..ingest.service import prepare_batch
 from ..security.keys import verify_user_signature
-from .body import REMEMBER_MAX_BYTES, parse_json, raw_headers, read_body, read_json, require_object
+from .body import parse_json, raw_headers, read_body, read_json, require_object
 
 
 class _Person(BaseModel):
@@ -195,14 +195,15 @@ def _parse_request(
 
     A body with its key inside (the SDK's) is remembered by its bytes when small: a
     returning user's SDK sends the same bytes on every load of a page, and parsing and
-    checking them again cost ~6 µs of a remembered answer's ~40. What is remembered is only
-    a function of those bytes (the key header, which would win over the body's key, is
-    never remembered); the input is shared between requests and never modified."""
+    checking them again (the JSON limits walk most of all) cost ~6 µs of a remembered
+    answer's ~40. What is remembered is only a function of those bytes (the key header,
+    which would win over the body's key, is never remembered); the input is shared between
+    requests and never modified."""
     body = require_object(parse_json(raw))
     key = _key(headers, body)
     data, signature = _parse_bootstrap(body)
     parsed = key, data, signature, request_key(data)
-    if b"x-shirube-key" not in headers and len(raw) <= REMEMBER_MAX_BYTES:
+    if b"x-shirube-key" not in headers and len(raw) <= _PARSED_MAX_BYTES:
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.clear()
         _PARSED[raw] = parsed
@@ -212,6 +213,7 @@ def _parse_request(
 # Bootstrap bodies already parsed (`_parse_request`), by their bytes; emptied when full.
 _PARSED: dict[bytes, tuple[str, BootstrapInput, str | None, tuple[Any, ...]]] = {}
 _PARSED_MAX = 10_000
+_PARSED_MAX_BYTES = 2048
 
 
 async def bootstrap(request: Request) -> Response:

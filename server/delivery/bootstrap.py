@@ -187,20 +187,19 @@ async def _read_one(fast: FastSQL, publishable_key: str, user_id: str, account_i
                     members: bool, plan: CountPlan | None, plan_env: int | None,
                     now: datetime) -> Snapshot | None:
     """One request's snapshot in a statement of its own."""
-    if fast.is_sqlite:
+    if fast.is_sqlite:  # numbered parameters (_SQLITE_SNAPSHOT), unless a name forbids
         columns = None if plan is None else plan.sqlite_columns()
-        if plan is None or columns is not None:
-            if columns is None:
-                sql = _SQLITE_SNAPSHOT[members]
-                row = await fast.fetchrow(sql, (user_id, account_id, publishable_key))
-            else:
-                assert plan is not None
-                sql = plan.statements.get(members)
-                if sql is None:
-                    sql = plan.statements[members] = _SQLITE_SNAPSHOT[members].replace(
-                        " FROM environment e", columns + " FROM environment e", 1)
-                row = await fast.fetchrow(
-                    sql, (user_id, account_id, publishable_key, *plan.sqlite_starts(now)))
+        if plan is None:
+            row = await fast.fetchrow(_SQLITE_SNAPSHOT[members],
+                                      (user_id, account_id, publishable_key))
+            return None if row is None else _snapshot(row, plan, plan_env, now)
+        if columns is not None:
+            sql = plan.statements.get(members)  # (the generic path keys by (sqlite, members))
+            if sql is None:
+                sql = plan.statements[members] = _SQLITE_SNAPSHOT[members].replace(
+                    " FROM environment e", columns + " FROM environment e", 1)
+            row = await fast.fetchrow(
+                sql, (user_id, account_id, publishable_key, *plan.sqlite_starts(now)))
             return None if row is None else _snapshot(row, plan, plan_env, now)
     params: tuple[Any, ...] | list[Any] = (
         (user_id, user_id, user_id, account_id, publishable_key) if members

@@ -522,8 +522,8 @@ def test_a_remembered_answer_ends_when_a_schedule_starts(sdk, factory, env):
 
 
 def test_a_body_over_the_limits_is_refused_every_time(client, env):
-    """Bodies found within the limits are remembered (server/api/body.py); refused ones are
-    not, so the same bytes are refused again, and a good body stays good."""
+    """Parsed bodies are remembered by their bytes (server/api/sdk.py `_parse_request`);
+    refused ones are not, so the same bytes are refused again, and a good body stays good."""
     key = env.environment.publishable_key
     deep = (b'{"key":"%s","user":{"id":"u","traits":{"a":{"b":{"c":{"d":{"e":{"f":{"g":1}}}}}}}}}'
             % key.encode())
