@@ -1,15 +1,15 @@
 // The SDK's own UI strings (buttons, step counter), in English and Japanese.
 import { norm, primary } from './locale.js';
 
-var KEYS = ['next', 'back', 'done', 'close', 'skip', 'later', 'of'];
+var KEYS = ['next', 'back', 'done', 'close', 'later', 'of'];
 var S = {
-  en: ['Next', 'Back', 'Done', 'Close', 'Skip', 'Ask me later', '{i} of {n}'],
-  ja: ['次へ', '戻る', '完了', '閉じる', 'スキップ', 'あとで', '{i} / {n}'],
+  en: ['Next', 'Back', 'Done', 'Close', 'Ask me later', '{i} of {n}'],
+  ja: ['次へ', '戻る', '完了', '閉じる', 'あとで', '{i} / {n}'],
 };
 
 /**
  * UI strings for a language tag (primary subtag decides; English otherwise):
- * {next, back, done, close, skip, later, stepOf(i, n)}; `stepOf` takes the 1-based
+ * {next, back, done, close, later, stepOf(i, n)} (a survey's Skip is the survey chunk's); `stepOf` takes the 1-based
  * step number: stepOf(2, 5) -> "2 of 5".
  * @param {string} lang
  */

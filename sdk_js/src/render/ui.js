@@ -1,7 +1,9 @@
 // The pieces every guide type shares: element/button builders, the one card (modal,
 // tooltip, tour step, hotspot popup, banner, checklist panel), anchoring to a target with
 // floating-ui, the hotspot beacon, and keyboard/focus handling.
-import { arrow, autoUpdate, computePosition, flip, offset, shift } from '@floating-ui/dom';
+import { autoUpdate } from '@floating-ui/dom';
+import { isWebKit } from '@floating-ui/utils/dom';
+import { arrow, computePosition, flip, offset, shift } from '@floating-ui/core';
 import { fragment } from './content.js';
 
 var uid = 0;
@@ -81,6 +83,26 @@ function follow(d, ref, fl, fn, lost) {
   d.add(autoUpdate(ref, fl, () => (first ? ((first = 0), run()) : (raf = raf || requestAnimationFrame(run)))));
 }
 
+/**
+ * Floating UI's platform for where a card always is: position fixed, in a host fixed at 0,0
+ * in the top layer, so its containing block is the viewport. What @floating-ui/dom works out
+ * for that case: the reference's rect is its client rect (in WebKit plus the visual
+ * viewport's offset), the clipping rect is the visual viewport, sizes are CSS sizes.
+ */
+var platform = {
+  getElementRects: (e) => {
+    var r = e.reference.getBoundingClientRect();
+    var v = visualViewport;
+    var w = isWebKit() && v;
+    return { reference: { x: r.left + (w ? v.offsetLeft : 0), y: r.top + (w ? v.offsetTop : 0), width: r.width, height: r.height }, floating: { x: 0, y: 0, ...platform.getDimensions(e.floating) } };
+  },
+  getClippingRect: () => {
+    var v = visualViewport;
+    return { x: v.offsetLeft, y: v.offsetTop, width: v.width, height: v.height };
+  },
+  getDimensions: (el) => ({ width: el.offsetWidth, height: el.offsetHeight }),
+};
+
 var px = (s, k, v) => { s.setProperty(k, Math.round(v) + 'px'); };
 var SIDE = { top: 'bottom', right: 'left', bottom: 'top', left: 'right' };
 
@@ -103,6 +125,7 @@ export function anchor(d, ref, box, placement, also, lost) {
       if (also) also(ref.getBoundingClientRect());
       computePosition(ref, box, {
         strategy: 'fixed',
+        platform: platform,
         placement: placement || 'bottom',
         // No room on either side (a narrow phone): fall back to below/above. A target taller
         // than the viewport leaves no room at all: shift on both axes keeps the card on screen.
