@@ -4,7 +4,6 @@
 
 var lastMs = -1;
 var seq = 0;
-var hex = (n, w) => n.toString(16).padStart(w, '0');
 
 /**
  * A new time-ordered UUIDv7 string; ids from one page sort in creation order.
@@ -13,15 +12,14 @@ var hex = (n, w) => n.toString(16).padStart(w, '0');
  */
 export function uuidv7(now) {
   var ms = now ?? Date.now();
-  var r = crypto.getRandomValues(new Uint8Array(10));
-  if (ms > lastMs) {
-    lastMs = ms;
-    seq = ((r[0] & 7) << 8) | r[1]; // random start in the low half leaves room to count
-  } else if (++seq > 0xfff) {
-    lastMs++;
-    seq = 0;
-  }
-  var h = hex(lastMs, 12) + hex(0x7000 | seq, 4) + hex(0x80 | (r[2] & 0x3f), 2);
-  for (var i = 3; i < 10; i++) h += hex(r[i], 2);
+  // Eight random 16-bit words; 3 becomes version + counter, 4 variant + 14 random bits.
+  var r = crypto.getRandomValues(new Uint16Array(8));
+  if (ms > lastMs) (lastMs = ms), (seq = r[0] & 0x7ff); // a random start in the low half leaves room to count
+  else if (++seq > 0xfff) lastMs++, (seq = 0);
+  r[3] = 0x7000 | seq;
+  r[4] |= 0x8000;
+  r[4] &= 0xbfff;
+  var h = (lastMs + 2 ** 48).toString(16).slice(1);
+  for (var i = 3; i < 8; i++) h += (r[i] + 65536).toString(16).slice(1);
   return h.replace(/(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 }
