@@ -10,7 +10,9 @@
 2. Long tasks: the demo app (/demo/, SHIRUBE_DEMO=1, demo guides published) loaded N times;
    Long Animation Frames (PerformanceObserver 'long-animation-frame', which names the
    scripts that ran) over 50 ms that contain SDK script time (sourceURL /sdk/v1/shirube.js),
-   and all 'longtask' entries for context. Budget: none attributable to the SDK.
+   and all 'longtask' entries for context. Budget: none caused by the SDK — a frame that
+   would have been within 50 ms without the SDK's script time in it (both counts reported).
+   Also: when the first guide reached the page, after navigation.
 
 Usage: .venv/bin/python bench/sdk_paint.py [--runs 10] [--record] [--note TEXT]
 """
@@ -60,6 +62,11 @@ try { new PerformanceObserver((l) => { for (const e of l.getEntries()) {
     scripts: sdk.map((s) => [s.invokerType, String(s.invoker).split('/').pop(), s.sourceFunctionName, Math.round(s.duration),
                              Math.round(s.forcedStyleAndLayoutDuration)].join(' '))});
 } }).observe({type: 'long-animation-frame', buffered: true}); } catch (e) {}
+// When the first guide reached the page (the SDK's host element attached): what starting the SDK
+// after the page's load costs the demo's users.
+new MutationObserver((l, o) => { if (document.querySelector('[data-shirube-root]')) {
+  window.__long.firstGuide = performance.now(); o.disconnect(); } })
+  .observe(document, {childList: true, subtree: true});
 """
 
 GUIDES = {
@@ -182,8 +189,14 @@ def main() -> None:
         rows.append([name, args.runs, f"{statistics.median(shown):.1f}", f"{max(shown):.1f}",
                      f"{statistics.median(frame):.1f}", f"{max(frame):.1f}"])
     sdk_long = [f for r in long_rows for f in r["loaf"] if f["sdk"] > 0 and f["duration"] > 50]
+    # Caused by the SDK: the frame would have been within 50 ms without the SDK's script time
+    # in it (or that time alone is over 50 ms). A frame the page's own work makes long is long
+    # whatever SDK task also ran in it; only script time is taken off (style and layout the SDK
+    # caused stay in the frame), so this leans against the SDK.
+    caused = [f for f in sdk_long if f["duration"] - f["sdk"] <= 50 or f["sdk"] > 50]
     all_loaf = [f["duration"] for r in long_rows for f in r["loaf"]]
     tasks = [t for r in long_rows for t in r["tasks"]]
+    first = [r["firstGuide"] for r in long_rows if r.get("firstGuide")]
     body = "\n".join([
         args.note,
         "",
@@ -195,10 +208,14 @@ def main() -> None:
         "",
         f"Long tasks on /demo/ ({args.runs} loads, dashboard then reports): long animation frames > 50 ms with SDK"
         f" script time: {len(sdk_long)}{' ' + json.dumps(sdk_long[:5]) if sdk_long else ''};"
+        f" of them caused by the SDK (≤ 50 ms without its script time): {len(caused)};"
         f" all long animation frames: {len(all_loaf)} (max {max(all_loaf, default=0):.0f} ms);"
-        f" all longtask entries: {len(tasks)} (max {max(tasks, default=0):.0f} ms).",
+        f" all longtask entries: {len(tasks)} (max {max(tasks, default=0):.0f} ms)."
+        f" First guide on the page (its host element attached) at {statistics.median(first):.0f} ms after navigation"
+        f" (median; {min(first):.0f}–{max(first):.0f}; {len(first)} of {args.runs} loads).",
         "",
-        f"Budget: no long task attributable to the SDK: {verdict(not sdk_long)}",
+        f"Budget: no long task caused by the SDK: {verdict(not caused)}"
+        f" (long frames with any SDK script in them: {len(sdk_long)})",
     ])
     print(body)
     if args.record:

@@ -10,7 +10,7 @@ import { createFeatures } from './features.js';
 import { createLog, safe } from './log.js';
 import { extension } from './preview.js';
 import { createRouter } from './router.js';
-import { createStore, webStorage } from './store.js';
+import { createStore } from './store.js';
 import { createTransport } from './transport.js';
 import { uuidv7 } from './uuid.js';
 
@@ -118,14 +118,14 @@ export function createShirube(opts) {
       cfg = o;
       if (o.debug) log.on(host, o.nonce);
       d = createDisposer();
-      var local = createStore(webStorage('localStorage'));
+      var local = createStore('localStorage');
       transport = createTransport({ host: host, key: o.key, log: log, disposer: d, store: local, tab: uuidv7() });
       feats = createFeatures({ disposer: d, send: send, log: log });
       engine = createEngine({
         log: log,
         key: o.key,
         local: local,
-        session: createStore(webStorage('sessionStorage')),
+        session: createStore('sessionStorage'),
         createRenderer: (c) => createRenderer({ ...c, host: host, nonce: o.nonce }), // host, nonce: lazy chunks, <style>
         href: () => location.href,
         send: send,
@@ -154,8 +154,10 @@ export function createShirube(opts) {
       // scripts, its first layout; the first guide then renders in a task after that frame).
       // Builder/preview mode (the URL or sessionStorage, whose first read may wait on the
       // browser) and the card's fonts: in a task of their own before the one that sends
-      // /bootstrap, which is not sent in that mode; on a page still parsing (in its long
-      // frames) after that frame instead, and an answer to a bootstrap sent meanwhile is dropped.
+      // /bootstrap, which is not sent in that mode — the stub starts the SDK after the page's
+      // load and next frame, so that task comes when the page is idle. On a page still parsing
+      // (the bundle loaded another way) after that frame instead, and an answer to a bootstrap
+      // sent meanwhile is dropped.
       var warm = () => (warmFonts(), (ext = extension(host, { key: o.key, nonce: o.nonce, log: log, render: createRenderer })) && bootSeq++);
       first = new Promise(later);
       document.readyState == 'loading' ? first.then(warm) : setTimeout(warm);

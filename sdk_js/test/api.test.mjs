@@ -8,13 +8,20 @@ const env = installBrowser();
 const warnings = [];
 console.warn = (...a) => warnings.push(a.join(' '));
 
-test('the stub queues calls (both styles) and inserts one async script tag; a second stub does nothing', () => {
+test('the stub queues calls (both styles), preloads the bundle at once and inserts one async script tag after the load event and a frame; a second stub does nothing', async () => {
   const src = readFileSync(new URL('../src/stub.js', import.meta.url), 'utf8');
+  document.currentScript = { nonce: 'n0nce' };
   new Function(src)();
+  document.currentScript = null;
   new Function(src)();
-  assert.equal(env.scripts.length, 1);
-  assert.equal(env.scripts[0].src, '__SHIRUBE_HOST__/sdk/v1/shirube.js');
-  assert.ok(env.scripts[0].async);
+  const url = '__SHIRUBE_HOST__/sdk/v1/shirube.js';
+  assert.deepEqual(env.scripts, [{ tagName: 'LINK', rel: 'preload', as: 'script', href: url, nonce: 'n0nce' }]);
+  await tick(20);
+  assert.equal(env.scripts.length, 1, 'nothing run before the page has loaded');
+  window.dispatchEvent(new Event('load'));
+  await tick(20);
+  assert.deepEqual(env.scripts[1], { tagName: 'SCRIPT', async: 1, src: url, nonce: 'n0nce' });
+  assert.equal(env.scripts.length, 2);
   window.shirube('identify', 'u1', { locale: 'ja', plan: 'pro' }, { signature: 'abc' });
   window.shirube.init({ key: 'pk_test', host: 'https://sh.example' });
   window.shirube('group', 'acct-7', { mrr: 1200 });

@@ -173,3 +173,22 @@ def test_every_guide_type_renders_under_a_strict_csp_without_violations(
     # the guides were styled (adopted stylesheet applied under style-src 'self')
     pos = page.evaluate(f"getComputedStyle({ROOT_JS}.querySelector('[data-testid=shirube-banner]')).position")
     assert pos == "fixed"
+
+
+def test_the_snippet_loads_under_strict_dynamic_with_its_nonce_on_the_preload_and_the_script(
+    live: Live, host_page, page: Page, console_errors: list[str]  # type: ignore[no-untyped-def]
+) -> None:
+    """'strict-dynamic' trusts the script element the nonce'd snippet adds, but not a preload
+    without the nonce: the snippet puts its own nonce on both (no host allowlist here at all)."""
+    page.add_init_script(VIOLATIONS)
+    live.publish(live.env, banner(), checklist())
+    csp = (f"default-src 'none'; script-src 'nonce-{NONCE}' 'strict-dynamic'; style-src 'self'; "
+           f"connect-src {live.base_url}; img-src data:")
+    host_page("<main><h1>App</h1></main>", csp=csp, nonce=NONCE)
+    expect(page.get_by_test_id("shirube-banner")).to_be_visible(timeout=10_000)
+    expect(page.get_by_test_id("shirube-checklist-launcher")).to_be_visible()
+    loaded = page.evaluate("""() => [...document.querySelectorAll('link[rel=preload], script[src]')]
+        .filter((e) => (e.href || e.src).includes('/sdk/v1/shirube.js')).map((e) => [e.localName, e.nonce])""")
+    assert loaded == [["link", NONCE], ["script", NONCE]]
+    assert page.evaluate("window.__violations") == []
+    assert [e for e in console_errors if "Content Security Policy" in e] == []
