@@ -24,7 +24,7 @@ var PUBLIC_EVENTS = ['guide:shown', 'guide:completed', 'guide:dismissed', 'step:
  */
 export function createShirube(opts) {
   var log = createLog();
-  var cfg, user, account, d, transport, engine, bootTimer, drainTimer, ready, first, routing;
+  var cfg, user, account, d, transport, engine, bootTimer, drainTimer, ready, started, routing;
   var pending = []; // events made before we know the user (or before init)
   var shows = []; // show() before init (then the engine keeps them until its bootstrap)
   var listeners = {};
@@ -72,9 +72,12 @@ export function createShirube(opts) {
 
   function scheduleBoot() {
     if (!cfg || !user || ext) return;
-    clearTimeout(bootTimer);
-    // init + identify + group in one go make one request (and reset() may come first).
-    bootTimer = d.setTimeout(safe(() => user && !ext && boot(0, ++bootSeq), log, 'bootstrap'), 0);
+    // init + identify + group in one go make one request (and reset() may come first), sent
+    // once the SDK has started (init).
+    started.then(() => {
+      clearTimeout(bootTimer);
+      bootTimer = d.setTimeout(safe(() => user && !ext && boot(0, ++bootSeq), log, 'bootstrap'), 0);
+    });
   }
 
   function boot(attempt, seq) {
@@ -87,7 +90,7 @@ export function createShirube(opts) {
       account: account || undefined,
     };
     log(26, u.id); // bootstrap for user
-    transport.post('/api/sdk/v1/bootstrap', JSON.stringify(body)).then((r) => first.then(() => r)).then(safe((r) => {
+    transport.post('/api/sdk/v1/bootstrap', JSON.stringify(body)).then(safe((r) => {
       if (seq != bootSeq || d.disposed) return; // superseded by a newer identify/group/reset
       var c = classify(r.status);
       if (c == 'ok') {
@@ -149,18 +152,16 @@ export function createShirube(opts) {
       d.listen(window, 'online', () => transport.flush(true));
       log(30, host, o.key); // init
       pageView();
-      // Init itself reads no storage. The bootstrap answer is used only once the page has had a
-      // frame since init (a page still loading is in long frames of its own: parser, its
-      // scripts, its first layout; the first guide then renders in a task after that frame).
-      // Builder/preview mode (the URL or sessionStorage, whose first read may wait on the
-      // browser) and the card's fonts: in a task of their own before the one that sends
-      // /bootstrap, which is not sent in that mode — the stub starts the SDK after the page's
-      // load and next frame, so that task comes when the page is idle. On a page still parsing
-      // (the bundle loaded another way) after that frame instead, and an answer to a bootstrap
-      // sent meanwhile is dropped.
-      var warm = () => (warmFonts(), (ext = extension(host, { key: o.key, nonce: o.nonce, log: log, render: createRenderer })) && bootSeq++);
-      first = new Promise(later);
-      document.readyState == 'loading' ? first.then(warm) : setTimeout(warm);
+      // Starting takes three tasks, each after a frame of the page's: this one (init) reads no
+      // storage; after the next frame, builder/preview mode is looked for (the URL or
+      // sessionStorage, whose first read may wait on the browser; in that mode no bootstrap is
+      // sent) and the card's fonts are looked up (a canvas: 3-10 ms of IPC cold, which the
+      // first card's layout then does not pay); after the frame after that, /bootstrap is
+      // sent. Back to back in one frame they made a long frame of their own, the first guide's
+      // rendering included, with the answer of a fast server (bench/sdk_paint.py).
+      var first = new Promise(later);
+      first.then(() => (warmFonts(), (ext = extension(host, { key: o.key, nonce: o.nonce, log: log, render: createRenderer })) && bootSeq++));
+      started = first.then(() => new Promise(later));
       scheduleBoot();
     },
     /** identify(userId, traits, {signature}) */
