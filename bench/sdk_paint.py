@@ -58,7 +58,7 @@ try { new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__
   .observe({type: 'longtask', buffered: true}); } catch (e) {}
 try { new PerformanceObserver((l) => { for (const e of l.getEntries()) {
   const sdk = (e.scripts || []).filter((s) => (s.sourceURL || '').includes('/sdk/v1/shirube.js'));
-  window.__long.loaf.push({duration: e.duration, sdk: sdk.reduce((a, s) => a + s.duration, 0),
+  window.__long.loaf.push({duration: e.duration, block: e.blockingDuration, sdk: sdk.reduce((a, s) => a + s.duration, 0),
     scripts: sdk.map((s) => [s.invokerType, String(s.invoker).split('/').pop(), s.sourceFunctionName, Math.round(s.duration),
                              Math.round(s.forcedStyleAndLayoutDuration)].join(' '))});
 } }).observe({type: 'long-animation-frame', buffered: true}); } catch (e) {}
