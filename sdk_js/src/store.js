@@ -46,7 +46,7 @@ export function createStore(backend) {
  * the object opens the storage area (~1 ms in a CPU profile of the demo), and the first read
  * may wait on the browser (it loads the whole area).
  */
-export var webStorage = (name) => {
+var webStorage = (name) => {
   try {
     return window[name];
   } catch (e) { /* blocked: none */ }

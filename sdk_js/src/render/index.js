@@ -26,7 +26,8 @@ import { runSurveyLazy } from './survey-lazy.js';
 import { h } from './ui.js';
 
 /**
- * Called at init, before the bootstrap request: looks up the card's fonts (system-ui at the
+ * Called once the SDK has started (a frame after init, before the bootstrap request is
+ * sent: api.js): looks up the card's fonts (system-ui at the
  * sizes css.js uses) through a canvas, so the first card's layout finds them in the font
  * cache (on Linux each lookup is an IPC to the browser: 3-10 ms cold).
  */
