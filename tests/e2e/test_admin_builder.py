@@ -153,7 +153,7 @@ def test_preview_shows_the_draft_for_the_chosen_user_although_frequency_hides_it
                          times_seen=1, last_seen_at=datetime.now(UTC)))
         s.commit()
     host_page("<main><h1>Plain</h1></main>", user="user-1")
-    page.wait_for_function("() => window.shirube && window.shirube._debug.state().ready")
+    page.wait_for_function("() => window.shirube && window.shirube._debug && window.shirube._debug.state().ready")
     expect(page.get_by_test_id("shirube-guide")).to_have_count(0)
 
     token = _token(live, "preview", version="draft",
