@@ -48,8 +48,9 @@ for (const name of Object.keys(budgets)) {
 
 // Per part: the bundle's own build (same entry and options as sdk_js/build.mjs), not written.
 const { build } = createRequire(join(root, 'sdk_js', 'package.json'))('esbuild');
+const { fold } = await import('../sdk_js/fold.mjs');
 const r = await build({
-  absWorkingDir: join(root, 'sdk_js'), entryPoints: ['src/index.js'], bundle: true, format: 'iife', minify: true,
+  plugins: [fold], absWorkingDir: join(root, 'sdk_js'), entryPoints: ['src/index.js'], bundle: true, format: 'iife', minify: true,
   target: ['chrome90', 'firefox88', 'safari15'], legalComments: 'none', write: false, metafile: true,
   outfile: 'shirube.js',
 });

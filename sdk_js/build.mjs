@@ -7,6 +7,7 @@ import { build, transform } from 'esbuild';
 import { minify } from 'terser';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { fold } from './fold.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -71,7 +72,7 @@ const placeholder = {
 // the bundle (ours or Floating UI's) calls `new` on its own functions (~30 B less gzip).
 async function main(cache) {
   const result = await build({
-    plugins: process.env.SHIRUBE_RENDER_PLACEHOLDER ? [placeholder] : [],
+    plugins: process.env.SHIRUBE_RENDER_PLACEHOLDER ? [placeholder, fold] : [fold],
     absWorkingDir: here,
     entryPoints: ['src/index.js'],
     outfile: join(out, 'shirube.js'),

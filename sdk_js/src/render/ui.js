@@ -87,9 +87,10 @@ function follow(d, ref, fl, fn, lost) {
  * Floating UI's platform for where a card always is: position fixed, in a host fixed at 0,0
  * in the top layer, so its containing block is the viewport. What @floating-ui/dom works out
  * for that case: the reference's rect is its client rect (in WebKit plus the visual
- * viewport's offset), the clipping rect is the visual viewport, sizes are CSS sizes.
+ * viewport's offset), the clipping rect is the visual viewport, sizes are CSS sizes. It
+ * defines none of the platform's optional methods: the bundle is folded on that (fold.mjs).
  */
-var platform = {
+export var platform = {
   getElementRects: (e) => {
     var r = e.reference.getBoundingClientRect();
     var v = visualViewport;
@@ -102,6 +103,14 @@ var platform = {
   },
   getDimensions: (el) => ({ width: el.offsetWidth, height: el.offsetHeight }),
 };
+
+/**
+ * The middleware every card is placed with, `ar` its arrow. No room on either side (a narrow
+ * phone): fall back to below/above. A target taller than the viewport leaves no room at all:
+ * shift on both axes keeps the card on screen. The bundle's Floating UI is folded to exactly
+ * these options (fold.mjs; test/fold.test.mjs compares it with the library as published).
+ */
+export var middleware = (ar) => [offset(12), flip({ padding: 8, crossAxis: false, fallbackAxisSideDirection: 'end' }), shift({ padding: 8, crossAxis: true }), arrow({ element: ar, padding: 8 })];
 
 var px = (s, k, v) => { s.setProperty(k, Math.round(v) + 'px'); };
 var SIDE = { top: 'bottom', right: 'left', bottom: 'top', left: 'right' };
@@ -127,9 +136,7 @@ export function anchor(d, ref, box, placement, also, lost) {
         strategy: 'fixed',
         platform: platform,
         placement: placement || 'bottom',
-        // No room on either side (a narrow phone): fall back to below/above. A target taller
-        // than the viewport leaves no room at all: shift on both axes keeps the card on screen.
-        middleware: [offset(12), flip({ padding: 8, crossAxis: false, fallbackAxisSideDirection: 'end' }), shift({ padding: 8, crossAxis: true }), arrow({ element: ar, padding: 8 })],
+        middleware: middleware(ar),
       }).then((p) => {
         if (d.disposed) return;
         var a = p.middlewareData.arrow;
