@@ -7,9 +7,9 @@ import { build, transform } from 'esbuild';
 import { minify } from 'terser';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { fold } from './fold.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fold } from './fold.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // SHIRUBE_SDK_OUT: another output directory (the reproducibility test builds twice).
@@ -64,7 +64,7 @@ const placeholder = {
   },
 };
 
-// esbuild bundles and minifies; terser then minifies the end-user bundle once more (its
+// esbuild bundles (Floating UI folded to how our cards use it, fold.mjs) and minifies; terser then minifies the end-user bundle once more (its
 // compressor and mangler save ~4% gzip over esbuild's alone, and that bundle has a budget).
 // Its options are the safe defaults plus two `unsafe*` ones that hold for this code: function
 // expressions that use neither `this` nor `arguments` become arrows (unsafe_arrows) and object
