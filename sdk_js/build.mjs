@@ -64,8 +64,9 @@ const placeholder = {
   },
 };
 
-// esbuild bundles (Floating UI folded to how our cards use it, fold.mjs) and minifies; terser then minifies the end-user bundle once more (its
-// compressor and mangler save ~4% gzip over esbuild's alone, and that bundle has a budget).
+// esbuild bundles (Floating UI folded to how our cards use it, fold.mjs) and minifies;
+// terser then minifies the end-user bundle once more (its compressor and mangler save ~4%
+// gzip over esbuild's alone, and that bundle has a budget).
 // Its options are the safe defaults plus two `unsafe*` ones that hold for this code: function
 // expressions that use neither `this` nor `arguments` become arrows (unsafe_arrows) and object
 // methods concise methods (unsafe_methods) — both only lose constructibility, and nothing in
